@@ -1,0 +1,393 @@
+package cookiesession
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gorilla/securecookie"
+	"golang.org/x/crypto/chacha20poly1305"
+)
+
+// Wire format v1; FORMAT.md is the normative description of these bytes.
+const (
+	version1   = 0x01
+	keyIDSize  = 4
+	nonceSize  = chacha20poly1305.NonceSizeX // 24
+	tagSize    = chacha20poly1305.Overhead   // 16
+	headerSize = 1 + keyIDSize + nonceSize   // 29
+	sealedMin  = headerSize + tagSize        // 45: an empty ciphertext
+
+	idSize       = 16
+	fixedPlain   = 3*8 + idSize + 1 + 2 + 2 // times, ID, flags, two section counts: 45
+	entryHeader  = 1 + 2                    // key length, value length
+	maxKeyLen    = 255
+	maxValueLen  = 65535
+	flagPersist  = 0x01
+	flagsDefined = flagPersist
+
+	// codecEntry is the key under which Codec.Encode stores its value.
+	codecEntry = "value"
+)
+
+var b64 = base64.RawURLEncoding.Strict()
+
+// ErrInvalid is returned for every cookie value that cannot be opened:
+// malformed, tampered, sealed for another name, under an unknown key,
+// expired or from the future. The error also carries an [InvalidError]
+// whose Reason says why, for logs and metrics.
+var ErrInvalid = errors.New("cookiesession: invalid cookie")
+
+// ErrExpired is matched, in addition to [ErrInvalid], by errors for
+// authentic cookies whose sealed expiry has passed.
+var ErrExpired = errors.New("cookiesession: cookie expired")
+
+// Reason classifies why a cookie value was rejected. The set of reasons is
+// fixed and small so it can label metrics.
+type Reason string
+
+const (
+	ReasonTooLong    Reason = "too long"            // over the 4096-byte budget; not decoded
+	ReasonMalformed  Reason = "malformed"           // not canonical unpadded base64url
+	ReasonTooShort   Reason = "too short"           // shorter than header and tag
+	ReasonVersion    Reason = "unknown version"     // version byte is not 0x01
+	ReasonUnknownKey Reason = "unknown key"         // key ID not in the ring
+	ReasonAuth       Reason = "authentication"      // tag did not verify: tampered, or another name
+	ReasonPlaintext  Reason = "malformed plaintext" // authentic, but the content breaks the format
+	ReasonExpired    Reason = "expired"             // authentic, but past its sealed expiry
+	ReasonFuture     Reason = "issued in the future"
+)
+
+// InvalidError is the error returned when a cookie value is rejected. It
+// matches [ErrInvalid] with [errors.Is], and also [ErrExpired] when the
+// reason is [ReasonExpired]. Callers should branch on those sentinels; the
+// Reason is for logs and metrics.
+type InvalidError struct {
+	Reason Reason
+}
+
+func (e *InvalidError) Error() string { return "cookiesession: invalid cookie: " + string(e.Reason) }
+
+// Is reports whether target is ErrInvalid, or ErrExpired for an expired cookie.
+func (e *InvalidError) Is(target error) bool {
+	return target == ErrInvalid || (target == ErrExpired && e.Reason == ReasonExpired)
+}
+
+func invalid(r Reason) error { return &InvalidError{Reason: r} }
+
+// entry is one (key, JSON value) pair of a session, or one flash.
+type entry struct {
+	key   string
+	value []byte // JSON text; aliases the opened plaintext until replaced
+}
+
+// payload is the plaintext of a v1 cookie.
+type payload struct {
+	issuedAt, expiresAt, renewedAt int64 // Unix seconds
+	id                             [idSize]byte
+	persistent                     bool
+	entries                        []entry // strictly increasing keys
+	flashes                        []entry // in insertion order
+}
+
+// plainLen is the number of plaintext bytes p seals to.
+func (p *payload) plainLen() int {
+	n := fixedPlain
+	for _, e := range p.entries {
+		n += entryHeader + len(e.key) + len(e.value)
+	}
+	for _, e := range p.flashes {
+		n += entryHeader + len(e.key) + len(e.value)
+	}
+	return n
+}
+
+// A Codec seals single values into cookie values and opens them again with
+// the keys of a [KeyRing], in wire format v1 (see FORMAT.md). Values are
+// JSON. A Codec is safe for concurrent use.
+//
+// Codec satisfies [securecookie.Codec], so it can stand in for
+// securecookie.New in gorilla/sessions' CookieStore. Values of type
+// map[any]any (gorilla's session.Values) are stored as JSON objects and need
+// string keys; after a round trip, numbers come back as float64.
+type Codec struct {
+	ring   *KeyRing
+	maxAge time.Duration
+	skew   time.Duration
+}
+
+var _ securecookie.Codec = (*Codec)(nil)
+
+const (
+	defaultLifetime = 24 * time.Hour
+	defaultSkew     = time.Minute
+)
+
+// NewCodec returns a Codec that seals with ring's primary key and opens with
+// any key in ring. Encoded values expire maxAge after they are encoded; zero
+// means 24 hours. It panics if ring is nil or maxAge is negative.
+func NewCodec(ring *KeyRing, maxAge time.Duration) *Codec {
+	if ring == nil || maxAge < 0 {
+		panic("cookiesession: NewCodec needs a key ring and a non-negative maxAge")
+	}
+	if maxAge == 0 {
+		maxAge = defaultLifetime
+	}
+	return &Codec{ring: ring, maxAge: maxAge, skew: defaultSkew}
+}
+
+// Encode seals value, marshalled as JSON, for the cookie called name. It
+// returns an error matching [ErrTooLarge] if len(name)+len(result) would
+// exceed 4096 bytes, the most a browser stores.
+func (c *Codec) Encode(name string, value any) (string, error) {
+	if m, ok := value.(map[any]any); ok {
+		s, err := stringKeys(m)
+		if err != nil {
+			return "", err
+		}
+		value = s
+	}
+	v, err := json.Marshal(value)
+	if err != nil {
+		return "", fmt.Errorf("cookiesession: encoding value: %w", err)
+	}
+	now := time.Now().Unix()
+	p := &payload{issuedAt: now, renewedAt: now, expiresAt: now + int64(c.maxAge/time.Second), persistent: true}
+	p.id = newID()
+	p.entries = []entry{{key: codecEntry, value: v}}
+	return c.seal(name, p)
+}
+
+// Decode opens value, sealed for the cookie called name, and unmarshals it
+// into dst, which must be a pointer. Every failure to open matches
+// [ErrInvalid]; an expired value also matches [ErrExpired]. A value opened
+// with a key other than the ring's primary still decodes.
+func (c *Codec) Decode(name, value string, dst any) error {
+	p, _, err := c.open(name, value, time.Now())
+	if err != nil {
+		return err
+	}
+	if len(p.entries) != 1 || p.entries[0].key != codecEntry {
+		return invalid(ReasonPlaintext)
+	}
+	if m, ok := dst.(*map[any]any); ok {
+		return decodeAnyMap(p.entries[0].value, m)
+	}
+	if err := json.Unmarshal(p.entries[0].value, dst); err != nil {
+		return fmt.Errorf("cookiesession: decoding value: %w", err)
+	}
+	return nil
+}
+
+// seal encodes p for the cookie called name under the ring's primary key
+// with a fresh random nonce.
+func (c *Codec) seal(name string, p *payload) (string, error) {
+	var nonce [nonceSize]byte
+	rand.Read(nonce[:])
+	return c.sealNonce(name, p, c.ring.primary(), nonce[:])
+}
+
+func (c *Codec) sealNonce(name string, p *payload, k *ringKey, nonce []byte) (string, error) {
+	n := p.plainLen()
+	if size := len(name) + encodedLen(n); size > MaxCookieSize {
+		return "", &SizeError{Name: name, Size: size, Limit: MaxCookieSize}
+	}
+	buf := make([]byte, headerSize, headerSize+n+tagSize)
+	buf[0] = version1
+	copy(buf[1:], k.id[:])
+	copy(buf[1+keyIDSize:], nonce)
+	plain := appendPlain(buf[headerSize:], p)
+	if plain == nil {
+		return "", errors.New("cookiesession: session key or value out of range")
+	}
+	sealed := k.aead.Seal(buf[headerSize:headerSize], buf[1+keyIDSize:headerSize], plain, additionalData(buf[:1+keyIDSize], name))
+	return b64.EncodeToString(buf[:headerSize+len(sealed)]), nil
+}
+
+// open authenticates and parses value, sealed for the cookie called name,
+// and checks its times against now. It returns the payload and the key
+// that opened it. Every error is an *InvalidError.
+func (c *Codec) open(name, value string, now time.Time) (*payload, *ringKey, error) {
+	if len(name)+len(value) > MaxCookieSize {
+		return nil, nil, invalid(ReasonTooLong)
+	}
+	// Strict decoding rejects non-zero trailing bits; CR and LF, which the
+	// decoder would skip, are rejected here so that one cookie has one spelling.
+	buf, err := b64.DecodeString(value)
+	if err != nil || strings.ContainsAny(value, "\r\n") {
+		return nil, nil, invalid(ReasonMalformed)
+	}
+	if len(buf) < sealedMin {
+		return nil, nil, invalid(ReasonTooShort)
+	}
+	if buf[0] != version1 {
+		return nil, nil, invalid(ReasonVersion)
+	}
+	k := c.ring.lookup(buf[1 : 1+keyIDSize])
+	if k == nil {
+		return nil, nil, invalid(ReasonUnknownKey)
+	}
+	plain, err := k.aead.Open(buf[headerSize:headerSize], buf[1+keyIDSize:headerSize], buf[headerSize:], additionalData(buf[:1+keyIDSize], name))
+	if err != nil {
+		return nil, nil, invalid(ReasonAuth)
+	}
+	p, ok := parsePlain(plain)
+	if !ok {
+		return nil, nil, invalid(ReasonPlaintext)
+	}
+	if err := c.checkTimes(p, now); err != nil {
+		return nil, nil, err
+	}
+	k.used(now)
+	return p, k, nil
+}
+
+// checkTimes enforces the sealed expiry, and rejects timestamps further in
+// the future than the clock skew allows.
+func (c *Codec) checkTimes(p *payload, now time.Time) error {
+	t := now.Unix()
+	future := t + int64(c.skew/time.Second)
+	if p.issuedAt > future || p.renewedAt > future {
+		return invalid(ReasonFuture)
+	}
+	if t >= p.expiresAt {
+		return invalid(ReasonExpired)
+	}
+	return nil
+}
+
+// additionalData is the header's version and key ID followed by the cookie
+// name with its length as a big-endian uint16.
+func additionalData(header []byte, name string) []byte {
+	ad := make([]byte, 0, len(header)+2+len(name))
+	ad = append(ad, header...)
+	ad = binary.BigEndian.AppendUint16(ad, uint16(len(name)))
+	return append(ad, name...)
+}
+
+// appendPlain appends the v1 plaintext of p to b. It returns nil if a key or
+// value is out of the format's range; encodedLen keeps every valid cookie
+// far below those bounds, so that is a programming error upstream.
+func appendPlain(b []byte, p *payload) []byte {
+	b = binary.BigEndian.AppendUint64(b, uint64(p.issuedAt))
+	b = binary.BigEndian.AppendUint64(b, uint64(p.expiresAt))
+	b = binary.BigEndian.AppendUint64(b, uint64(p.renewedAt))
+	b = append(b, p.id[:]...)
+	var flags byte
+	if p.persistent {
+		flags |= flagPersist
+	}
+	b = append(b, flags)
+	for i, section := range [][]entry{p.entries, p.flashes} {
+		b = binary.BigEndian.AppendUint16(b, uint16(len(section)))
+		for j, e := range section {
+			if len(e.key) == 0 || len(e.key) > maxKeyLen || len(e.value) > maxValueLen ||
+				(i == 0 && j > 0 && section[j-1].key >= e.key) {
+				return nil
+			}
+			b = append(b, byte(len(e.key)))
+			b = binary.BigEndian.AppendUint16(b, uint16(len(e.value)))
+			b = append(b, e.key...)
+			b = append(b, e.value...)
+		}
+	}
+	return b
+}
+
+// parsePlain parses a v1 plaintext. Keys share one string allocation and
+// values alias b: no value is unmarshalled here.
+func parsePlain(b []byte) (*payload, bool) {
+	if len(b) < fixedPlain {
+		return nil, false
+	}
+	p := &payload{
+		issuedAt:  int64(binary.BigEndian.Uint64(b[0:])),
+		expiresAt: int64(binary.BigEndian.Uint64(b[8:])),
+		renewedAt: int64(binary.BigEndian.Uint64(b[16:])),
+	}
+	copy(p.id[:], b[24:24+idSize])
+	flags := b[24+idSize]
+	if flags&^flagsDefined != 0 || p.issuedAt > p.renewedAt || p.renewedAt >= p.expiresAt {
+		return nil, false
+	}
+	p.persistent = flags&flagPersist != 0
+	keys := string(b) // one allocation backs every key
+	off := 24 + idSize + 1
+	var ok bool
+	if p.entries, off, ok = parseSection(b, keys, off, true); !ok {
+		return nil, false
+	}
+	if p.flashes, off, ok = parseSection(b, keys, off, false); !ok {
+		return nil, false
+	}
+	return p, off == len(b)
+}
+
+func parseSection(b []byte, keys string, off int, sorted bool) ([]entry, int, bool) {
+	if len(b)-off < 2 {
+		return nil, off, false
+	}
+	n := int(binary.BigEndian.Uint16(b[off:]))
+	off += 2
+	if n == 0 {
+		return nil, off, true
+	}
+	if n > (len(b)-off)/(entryHeader+1) {
+		return nil, off, false
+	}
+	es := make([]entry, n)
+	for i := range es {
+		if len(b)-off < entryHeader {
+			return nil, off, false
+		}
+		kl, vl := int(b[off]), int(binary.BigEndian.Uint16(b[off+1:]))
+		off += entryHeader
+		if kl == 0 || len(b)-off < kl+vl {
+			return nil, off, false
+		}
+		key := keys[off : off+kl]
+		if !utf8.ValidString(key) || (sorted && i > 0 && es[i-1].key >= key) {
+			return nil, off, false
+		}
+		es[i] = entry{key: key, value: b[off+kl : off+kl+vl : off+kl+vl]}
+		off += kl + vl
+	}
+	return es, off, true
+}
+
+func newID() (id [idSize]byte) {
+	rand.Read(id[:])
+	return id
+}
+
+func stringKeys(m map[any]any) (map[string]any, error) {
+	s := make(map[string]any, len(m))
+	for k, v := range m {
+		ks, ok := k.(string)
+		if !ok {
+			return nil, fmt.Errorf("cookiesession: map key of type %T: only string keys can be encoded", k)
+		}
+		s[ks] = v
+	}
+	return s, nil
+}
+
+func decodeAnyMap(v []byte, dst *map[any]any) error {
+	var s map[string]any
+	if err := json.Unmarshal(v, &s); err != nil {
+		return fmt.Errorf("cookiesession: decoding value: %w", err)
+	}
+	if *dst == nil {
+		*dst = make(map[any]any, len(s))
+	}
+	for k, e := range s {
+		(*dst)[k] = e
+	}
+	return nil
+}

@@ -1,0 +1,54 @@
+package cookiesession
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// MaxCookieSize is the most a browser stores of one cookie: the length of
+// its name plus the length of its value (RFC 6265bis section 5.6; Chromium
+// and Firefox alike). Attributes do not count. A browser silently drops a
+// larger cookie and keeps the one it had, so this package refuses to make
+// one.
+const MaxCookieSize = 4096
+
+// ErrTooLarge is matched by errors for writes that would make the cookie
+// larger than [MaxCookieSize]. The session or value is left as it was.
+var ErrTooLarge = errors.New("cookiesession: cookie too large")
+
+// SizeError reports a cookie that would exceed the browser's limit. It
+// matches [ErrTooLarge].
+type SizeError struct {
+	Name    string   // the cookie name
+	Size    int      // len(Name) plus the length of the value that would have been written
+	Limit   int      // MaxCookieSize
+	Largest []string // the session's largest entries by encoded size, largest first, when known
+}
+
+func (e *SizeError) Error() string {
+	msg := fmt.Sprintf("cookiesession: cookie %q would be %d bytes, over the browser limit of %d", e.Name, e.Size, e.Limit)
+	if len(e.Largest) > 0 {
+		msg += "; largest entries: " + strings.Join(e.Largest, ", ")
+	}
+	return msg
+}
+
+// Is reports whether target is ErrTooLarge.
+func (e *SizeError) Is(target error) bool { return target == ErrTooLarge }
+
+// encodedLen is the length of the cookie value that seals n plaintext bytes:
+// unpadded base64 of the header, the ciphertext and the tag.
+func encodedLen(n int) int {
+	return b64.EncodedLen(sealedMin + n)
+}
+
+// PayloadBudget returns how many bytes of session entries and flashes fit
+// in a cookie called name, counting each entry as its key, its JSON value
+// and 3 bytes of framing. It is negative if the name alone leaves no room.
+// See FORMAT.md for the arithmetic.
+func PayloadBudget(name string) int {
+	// Largest n with len(name) + ceil(4*(sealedMin+fixedPlain+n)/3) <= MaxCookieSize.
+	raw := (MaxCookieSize - len(name)) * 3 / 4
+	return raw - sealedMin - fixedPlain
+}
