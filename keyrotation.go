@@ -151,7 +151,7 @@ func InsecureDevelopmentKeyRing() *KeyRing {
 func (r *KeyRing) Stats() []KeyStats {
 	st := make([]KeyStats, len(r.keys))
 	for i, k := range r.keys {
-		st[i] = KeyStats{ID: hex.EncodeToString(k.id[:]), Primary: i == 0, Opens: k.opens.Load()}
+		st[i] = KeyStats{ID: k.idString(), Primary: i == 0, Opens: k.opens.Load()}
 		if ns := k.lastUsed.Load(); ns != 0 {
 			st[i].LastUsed = time.Unix(0, ns)
 		}
@@ -160,7 +160,7 @@ func (r *KeyRing) Stats() []KeyStats {
 }
 
 // PrimaryID returns the ID of the key that seals, as 8 hexadecimal digits.
-func (r *KeyRing) PrimaryID() string { return hex.EncodeToString(r.keys[0].id[:]) }
+func (r *KeyRing) PrimaryID() string { return r.keys[0].idString() }
 
 // String lists the key IDs, primary first, as "KeyRing[1a2b3c4d 5e6f7a8b]".
 func (r *KeyRing) String() string {
@@ -170,7 +170,7 @@ func (r *KeyRing) String() string {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(hex.EncodeToString(k.id[:]))
+		b.WriteString(k.idString())
 	}
 	b.WriteByte(']')
 	return b.String()
@@ -193,6 +193,8 @@ func (r *KeyRing) lookup(id []byte) *ringKey {
 	}
 	return nil
 }
+
+func (k *ringKey) idString() string { return hex.EncodeToString(k.id[:]) }
 
 func (k *ringKey) used(now time.Time) {
 	k.opens.Add(1)

@@ -1,0 +1,383 @@
+// Package cookiesession keeps HTTP sessions in one encrypted, authenticated
+// cookie, so a service needs no session store and any replica that shares
+// the key ring can read any session.
+//
+// Wrap a handler with [Manager.Handler] and use [Manager.Get] in it:
+//
+//	keys, err := cookiesession.KeyRingFromEnv("SESSION_KEYS")
+//	...
+//	m, err := cookiesession.New(keys, cookiesession.Config{})
+//	...
+//	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+//		s := m.Get(r)
+//		s.Regenerate()
+//		if err := s.Set("user", "alice"); err != nil { ... }
+//	})
+//	http.ListenAndServe(addr, m.Handler(mux))
+//
+// The cookie is read only when a handler first uses the session, and
+// written, at most once, just before the response's headers go out, and
+// only when something changed.
+//
+// # Security
+//
+// Cookies are sealed with XChaCha20-Poly1305 under the ring's primary key,
+// with a random 24-byte nonce; the cookie name is bound into the
+// authentication, so a value cannot be moved to another cookie. Times are
+// sealed and enforced by the server: the absolute lifetime, the optional
+// idle timeout and the tolerance for clocks running ahead. A cookie that is
+// malformed, tampered with, expired or sealed under an unknown key gives a
+// new, empty session and a call to [Config.OnInvalid]; it never fails the
+// request.
+//
+// The defaults are the safe ones: the __Host- prefix, Secure, HttpOnly,
+// SameSite=Lax, Path=/. Writes that would make the cookie larger than a
+// browser stores are refused where they happen, with [ErrTooLarge].
+//
+// A stateless cookie cannot be revoked by the server alone: until it
+// expires, a copied cookie is as good as the original. Keep lifetimes short,
+// use an idle timeout, call [Session.Regenerate] at login, and rotate keys to
+// end every session at once.
+//
+// # Key rotation
+//
+// Keys come from the environment, primary first: SESSION_KEYS="new,old".
+// To rotate across a fleet without logging anyone out, deploy "old,new"
+// everywhere (the new key opens but does not seal), then "new,old" (the new
+// key seals), and after the session lifetime has passed, "new". A cookie
+// opened with an old key is re-sealed under the primary on that response,
+// keeping its issued-at time and expiry. [KeyRing.Stats] shows when an old
+// key stops being used.
+//
+// # Compatibility
+//
+// The wire format is specified in FORMAT.md and versioned; this package
+// opens every version it has written. [Codec] satisfies securecookie.Codec,
+// so it also serves gorilla/sessions' CookieStore.
+package cookiesession
+
+import (
+	"bufio"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Config configures a [Manager]. Its zero value is the secure default
+// configuration; each field documents its default.
+type Config struct {
+	// Name is the cookie name. Default "__Host-session": the __Host- prefix
+	// makes browsers refuse the cookie unless it is Secure, has Path=/ and no
+	// Domain, so no sibling subdomain can overwrite it.
+	Name string
+
+	// Path is the cookie's Path attribute. Default "/".
+	Path string
+
+	// Domain is the cookie's Domain attribute. Default none (host-only).
+	// Not allowed with the __Host- prefix.
+	Domain string
+
+	// SameSite is the cookie's SameSite attribute, always written.
+	// Default (zero, or http.SameSiteDefaultMode) is Lax.
+	SameSite http.SameSite
+
+	// Partitioned adds the Partitioned attribute (CHIPS), for cookies in
+	// cross-site embedded contexts. Default false.
+	Partitioned bool
+
+	// Lifetime is the absolute lifetime of a session, from its creation or
+	// last Regenerate; renewals do not extend it. Default 24 hours.
+	Lifetime time.Duration
+
+	// IdleTimeout, if positive, ends a session that has not been re-issued
+	// for that long. The cookie is re-issued on a request that uses the
+	// session once a quarter of the timeout has passed since it was last
+	// issued, so an active user keeps at least three quarters of it.
+	// Default 0: no idle timeout.
+	IdleTimeout time.Duration
+
+	// ClockSkew is how far in the future a sealed time may be, to allow for
+	// replicas whose clocks differ. Default 1 minute; negative means none.
+	ClockSkew time.Duration
+
+	// InsecureNoSecure drops the Secure attribute, so the cookie is also sent
+	// over plain HTTP, where anyone on the path can copy it. Browsers accept
+	// Secure cookies on http://localhost, so development does not need it.
+	// Default false.
+	InsecureNoSecure bool
+
+	// OnInvalid, if set, is called once for a request whose session cookie
+	// could not be opened, with an error matching ErrInvalid; errors.As
+	// gives an *InvalidError with the reason. The request goes on with a new,
+	// empty session. Default nil.
+	OnInvalid func(r *http.Request, err error)
+}
+
+// A Manager reads and writes sessions as configured. It is immutable and
+// safe for concurrent use.
+type Manager struct {
+	cfg   Config
+	keys  *KeyRing
+	codec *Codec
+}
+
+type contextKey struct{ m *Manager }
+
+const maxAttributeLen = 1024 // browsers ignore longer attribute values
+
+// New returns a Manager sealing with keys' primary key. It returns an error
+// if cfg is contradictory: an invalid cookie name, a __Host- name with a
+// Domain or a Path other than "/", a __Host- or __Secure- name, SameSite
+// None or Partitioned without Secure, attribute values over 1024 bytes or
+// with invalid characters, negative durations.
+func New(keys *KeyRing, cfg Config) (*Manager, error) {
+	if keys == nil {
+		return nil, errors.New("cookiesession: New needs a key ring")
+	}
+	cfg.Name = cmp.Or(cfg.Name, "__Host-session")
+	cfg.Path = cmp.Or(cfg.Path, "/")
+	if cfg.SameSite == 0 || cfg.SameSite == http.SameSiteDefaultMode {
+		cfg.SameSite = http.SameSiteLaxMode
+	}
+	if cfg.Lifetime == 0 {
+		cfg.Lifetime = defaultLifetime
+	}
+	if cfg.ClockSkew == 0 {
+		cfg.ClockSkew = defaultSkew
+	} else if cfg.ClockSkew < 0 {
+		cfg.ClockSkew = 0
+	}
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	codec := NewCodec(keys, cfg.Lifetime)
+	codec.skew = cfg.ClockSkew
+	return &Manager{cfg: cfg, keys: keys, codec: codec}, nil
+}
+
+func (cfg *Config) check() error {
+	secure := !cfg.InsecureNoSecure
+	lower := strings.ToLower(cfg.Name)
+	switch {
+	case cfg.Lifetime < 0 || cfg.IdleTimeout < 0:
+		return errors.New("cookiesession: Lifetime and IdleTimeout must not be negative")
+	case cfg.Lifetime < time.Second:
+		return errors.New("cookiesession: Lifetime must be at least a second")
+	case len(cfg.Path) > maxAttributeLen || len(cfg.Domain) > maxAttributeLen:
+		return errors.New("cookiesession: Path and Domain must be at most 1024 bytes: browsers ignore longer attributes")
+	case !strings.HasPrefix(cfg.Path, "/"):
+		return fmt.Errorf("cookiesession: Path %q must start with /", cfg.Path)
+	case strings.HasPrefix(lower, "__host-") && (cfg.Domain != "" || cfg.Path != "/" || !secure):
+		return fmt.Errorf("cookiesession: a %q cookie needs Secure, Path \"/\" and no Domain; browsers reject it otherwise", cfg.Name)
+	case strings.HasPrefix(lower, "__secure-") && !secure:
+		return fmt.Errorf("cookiesession: a %q cookie needs Secure; browsers reject it otherwise", cfg.Name)
+	case cfg.SameSite == http.SameSiteNoneMode && !secure:
+		return errors.New("cookiesession: SameSite=None needs Secure; browsers reject it otherwise")
+	case cfg.Partitioned && !secure:
+		return errors.New("cookiesession: Partitioned needs Secure; browsers reject it otherwise")
+	case cfg.SameSite < http.SameSiteDefaultMode || cfg.SameSite > http.SameSiteNoneMode:
+		return fmt.Errorf("cookiesession: unknown SameSite value %d", cfg.SameSite)
+	case len(cfg.Name) >= MaxCookieSize/2:
+		return errors.New("cookiesession: cookie name too long")
+	}
+	c := &http.Cookie{Name: cfg.Name, Value: "v", Path: cfg.Path, Domain: cfg.Domain}
+	if err := c.Valid(); err != nil {
+		return fmt.Errorf("cookiesession: invalid cookie configuration: %w", err)
+	}
+	if strings.ContainsAny(cfg.Path, ";\x7f") || strings.ContainsFunc(cfg.Path, func(r rune) bool { return r < 0x20 }) {
+		return fmt.Errorf("cookiesession: invalid character in Path %q", cfg.Path)
+	}
+	return nil
+}
+
+// Handler returns a handler that gives next's requests a session, available
+// from [Manager.Get], and commits it: the session's cookie, if it must be
+// written, is added to the response's headers just before they are sent,
+// on the first non-1xx WriteHeader, Write, ReadFrom, Flush or FlushError,
+// or when next returns without writing. 1xx responses pass through. A
+// request that never uses the session costs no decoding and sets nothing.
+// If next panics, nothing is committed.
+//
+// Responses that read the session get "Vary: Cookie"; responses that set or
+// delete the cookie get "Cache-Control: no-store" unless they already say
+// no-store or private, so no shared cache serves one user's cookie to
+// another.
+func (m *Manager) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rw := &responseWriter{ResponseWriter: w}
+		rw.s = Session{m: m}
+		r = r.WithContext(context.WithValue(r.Context(), contextKey{m}, &rw.s))
+		rw.s.req = r
+		next.ServeHTTP(rw, r)
+		rw.commit()
+	})
+}
+
+// Get returns the request's session. It panics if r did not come through
+// m's [Manager.Handler]: without the middleware, nothing would save the
+// session; use [Manager.Load] and [Manager.Save] there instead.
+func (m *Manager) Get(r *http.Request) *Session {
+	s, ok := r.Context().Value(contextKey{m}).(*Session)
+	if !ok {
+		panic("cookiesession: Manager.Get called on a request that did not pass through this Manager's Handler")
+	}
+	return s
+}
+
+// Load opens the session cookie of r, for code that cannot use
+// [Manager.Handler]; pair it with [Manager.Save]. Like the middleware, it
+// never fails: an invalid cookie gives a new session and a call to
+// [Config.OnInvalid].
+func (m *Manager) Load(r *http.Request) *Session {
+	s := &Session{m: m, req: r}
+	s.mu.Lock()
+	s.load()
+	s.mu.Unlock()
+	return s
+}
+
+// Save adds the session's cookie to w's headers if it must be written. Call
+// it before the response's headers are sent; it does nothing the second
+// time. It panics if s belongs to another Manager.
+func (m *Manager) Save(w http.ResponseWriter, s *Session) error {
+	if s.m != m {
+		panic("cookiesession: Manager.Save called with another Manager's session")
+	}
+	return m.writeHeaders(w.Header(), s)
+}
+
+func (m *Manager) writeHeaders(h http.Header, s *Session) error {
+	c, read, err := s.commit(time.Now())
+	if read {
+		addVary(h)
+	}
+	if c == nil || err != nil {
+		return err
+	}
+	h.Add("Set-Cookie", c.String())
+	if cc := h.Get("Cache-Control"); !strings.Contains(cc, "no-store") && !strings.Contains(cc, "private") {
+		h.Set("Cache-Control", "no-store")
+	}
+	return nil
+}
+
+func addVary(h http.Header) {
+	for _, v := range h.Values("Vary") {
+		for f := range strings.SplitSeq(v, ",") {
+			if f = strings.TrimSpace(f); strings.EqualFold(f, "Cookie") || f == "*" {
+				return
+			}
+		}
+	}
+	h.Add("Vary", "Cookie")
+}
+
+// open opens a cookie value and enforces the idle timeout.
+func (m *Manager) open(value string, now time.Time) (*payload, *ringKey, error) {
+	p, k, err := m.codec.open(m.cfg.Name, value, now)
+	if err == nil && now.Unix() >= m.expiry(p) {
+		return nil, nil, invalid(ReasonExpired)
+	}
+	return p, k, err
+}
+
+// start gives p a new ID and times.
+func (m *Manager) start(p *payload, now time.Time) {
+	t := now.Unix()
+	p.id = newID()
+	p.issuedAt, p.renewedAt = t, t
+	p.expiresAt = t + int64(m.cfg.Lifetime/time.Second)
+}
+
+// expiry is when p ends: its absolute expiry or the idle timeout.
+func (m *Manager) expiry(p *payload) int64 {
+	if m.cfg.IdleTimeout <= 0 {
+		return p.expiresAt
+	}
+	return min(p.expiresAt, p.renewedAt+int64(m.cfg.IdleTimeout/time.Second))
+}
+
+// renewalDue reports whether an idle timeout calls for re-issuing p.
+func (m *Manager) renewalDue(p *payload, now time.Time) bool {
+	return m.cfg.IdleTimeout > 0 && now.Unix()-p.renewedAt >= int64(m.cfg.IdleTimeout/time.Second/4)
+}
+
+// cookie returns the Set-Cookie for value, or a deleting one if p is nil.
+func (m *Manager) cookie(value string, p *payload, now time.Time) *http.Cookie {
+	c := &http.Cookie{
+		Name:        m.cfg.Name,
+		Value:       value,
+		Path:        m.cfg.Path,
+		Domain:      m.cfg.Domain,
+		Secure:      !m.cfg.InsecureNoSecure,
+		HttpOnly:    true,
+		SameSite:    m.cfg.SameSite,
+		Partitioned: m.cfg.Partitioned,
+	}
+	switch {
+	case p == nil:
+		c.MaxAge = -1
+		c.Expires = time.Unix(1, 0)
+	case p.persistent:
+		end := m.expiry(p)
+		c.MaxAge = int(end - now.Unix())
+		c.Expires = time.Unix(end, 0)
+	}
+	return c
+}
+
+// responseWriter commits the session before the first byte of the response.
+type responseWriter struct {
+	http.ResponseWriter
+	s    Session
+	done bool
+}
+
+func (w *responseWriter) commit() {
+	if !w.done {
+		w.done = true
+		w.s.m.writeHeaders(w.ResponseWriter.Header(), &w.s) //nolint:errcheck // cannot fail: sizes are checked by Set
+	}
+}
+
+func (w *responseWriter) WriteHeader(code int) {
+	if code < 100 || code > 199 || code == http.StatusSwitchingProtocols {
+		w.commit()
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *responseWriter) Write(b []byte) (int, error) {
+	w.commit()
+	return w.ResponseWriter.Write(b)
+}
+
+// ReadFrom keeps io.Copy's fast path (sendfile) while committing first.
+func (w *responseWriter) ReadFrom(r io.Reader) (int64, error) {
+	w.commit()
+	return io.Copy(w.ResponseWriter, r)
+}
+
+func (w *responseWriter) Flush() { w.FlushError() }
+
+// FlushError commits, then flushes the underlying writer; it is what
+// http.ResponseController.Flush calls.
+func (w *responseWriter) FlushError() error {
+	w.commit()
+	return http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Hijack commits nothing: a hijacked connection carries no session cookie.
+func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(w.ResponseWriter).Hijack()
+}
+
+// Unwrap returns the wrapped writer, for http.ResponseController.
+func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,0 +1,459 @@
+package cookiesession
+
+import (
+	"cmp"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// ErrKey is returned by [Session.Set] and [Session.Flash] for a key that is
+// empty, longer than 255 bytes or not valid UTF-8.
+var ErrKey = errors.New("cookiesession: session keys must be 1 to 255 bytes of UTF-8")
+
+// ErrCommitted is returned by [Session.Set] and [Session.Flash] after the
+// response's headers were sent: the cookie can no longer carry the change.
+var ErrCommitted = errors.New("cookiesession: session changed after the response's headers were sent")
+
+// A Session is the state carried by one request's session cookie: values,
+// flashes, and the times and ID sealed with them. Get one with
+// [Manager.Get] inside [Manager.Handler], or with [Manager.Load].
+//
+// The cookie is read the first time a method is called, not before. Its
+// methods are safe for use by several goroutines serving one request.
+// Changes reach the browser when the response is committed: see
+// [Manager.Handler] and [Manager.Save].
+type Session struct {
+	m   *Manager
+	req *http.Request
+
+	mu        sync.Mutex
+	loaded    bool
+	p         payload
+	size      int      // p.plainLen(), kept up to date
+	key       *ringKey // the key that opened the cookie; nil if new
+	isNew     bool
+	changed   bool // values or flashes changed, or times reset
+	dirty     bool // the cookie must be written
+	destroyed bool
+	committed bool
+}
+
+// load opens the request's cookie on first use. It must be called with
+// s.mu held.
+func (s *Session) load() {
+	if s.loaded {
+		return
+	}
+	s.loaded = true
+	now := time.Now()
+	var firstErr error
+	var best *payload
+	if s.req != nil {
+		for _, c := range s.req.CookiesNamed(s.m.cfg.Name) {
+			p, k, err := s.m.open(c.Value, now)
+			if err != nil {
+				firstErr = cmp.Or(firstErr, err)
+				continue
+			}
+			if best == nil || p.renewedAt > best.renewedAt || (p.renewedAt == best.renewedAt && p.issuedAt > best.issuedAt) {
+				best, s.key = p, k
+			}
+		}
+	}
+	if best != nil {
+		s.p = *best
+		s.size = s.p.plainLen()
+		// A cookie sealed under an old key is re-sealed under the primary.
+		s.dirty = s.key != s.m.keys.primary() || s.m.renewalDue(&s.p, now)
+		return
+	}
+	if firstErr != nil && s.m.cfg.OnInvalid != nil {
+		s.m.cfg.OnInvalid(s.req, firstErr)
+	}
+	s.reset(now)
+}
+
+// reset makes s a new, empty session.
+func (s *Session) reset(now time.Time) {
+	s.p = payload{persistent: true}
+	s.m.start(&s.p, now)
+	s.size = s.p.plainLen()
+	s.key = nil
+	s.isNew = true
+}
+
+// Get unmarshals the value stored under key into dst, a pointer, and reports
+// whether the key was present. A missing key leaves dst unchanged.
+func (s *Session) Get(key string, dst any) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	i, ok := s.find(key)
+	if !ok {
+		return false, nil
+	}
+	if err := json.Unmarshal(s.p.entries[i].value, dst); err != nil {
+		return true, fmt.Errorf("cookiesession: session value %q: %w", key, err)
+	}
+	return true, nil
+}
+
+// Has reports whether the session holds a value under key.
+func (s *Session) Has(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	_, ok := s.find(key)
+	return ok
+}
+
+// Set stores value, marshalled as JSON, under key. If the cookie would then
+// exceed the browser's limit it returns a [*SizeError] matching
+// [ErrTooLarge] and leaves the session as it was. Setting a value equal to
+// the stored one is not a change.
+func (s *Session) Set(key string, value any) error {
+	v, err := marshal(key, value)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	if err := s.writable(); err != nil {
+		return err
+	}
+	i, ok := s.find(key)
+	size := s.size + entryHeader + len(key) + len(v)
+	if ok {
+		if string(s.p.entries[i].value) == string(v) {
+			return nil
+		}
+		size -= entryHeader + len(key) + len(s.p.entries[i].value)
+	}
+	if err := s.fits(size, key, len(v)); err != nil {
+		return err
+	}
+	if ok {
+		s.p.entries[i].value = v
+	} else {
+		s.p.entries = slices.Insert(s.p.entries, i, entry{key: key, value: v})
+	}
+	s.size = size
+	s.change()
+	return nil
+}
+
+// Delete removes the value stored under key, if any.
+func (s *Session) Delete(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	if i, ok := s.find(key); ok {
+		s.size -= entryHeader + len(key) + len(s.p.entries[i].value)
+		s.p.entries = slices.Delete(s.p.entries, i, i+1)
+		s.change()
+	}
+}
+
+// Clear removes every value, keeping the session's ID, times and flashes.
+func (s *Session) Clear() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	if len(s.p.entries) > 0 {
+		s.p.entries = nil
+		s.size = s.p.plainLen()
+		s.change()
+	}
+}
+
+// Keys returns the keys of the stored values in increasing order.
+func (s *Session) Keys() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	keys := make([]string, len(s.p.entries))
+	for i, e := range s.p.entries {
+		keys[i] = e.key
+	}
+	return keys
+}
+
+// Flash adds a one-shot message of the given kind (for example "info" or
+// "error"), to be read by [Session.Flashes] on this or a later request. Like
+// [Session.Set], it refuses with [ErrTooLarge] what would not fit.
+func (s *Session) Flash(kind, message string) error {
+	v, err := marshal(kind, message)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	if err := s.writable(); err != nil {
+		return err
+	}
+	size := s.size + entryHeader + len(kind) + len(v)
+	if err := s.fits(size, kind, len(v)); err != nil {
+		return err
+	}
+	s.p.flashes = append(s.p.flashes, entry{key: kind, value: v})
+	s.size = size
+	s.change()
+	return nil
+}
+
+// Flashes returns and removes the messages of the given kind, oldest first.
+func (s *Session) Flashes(kind string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	var msgs []string
+	kept := s.p.flashes[:0]
+	for _, f := range s.p.flashes {
+		if f.key != kind {
+			kept = append(kept, f)
+			continue
+		}
+		var m string
+		if json.Unmarshal(f.value, &m) == nil {
+			msgs = append(msgs, m)
+		}
+		s.size -= entryHeader + len(f.key) + len(f.value)
+	}
+	if len(kept) != len(s.p.flashes) {
+		clear(s.p.flashes[len(kept):])
+		s.p.flashes = kept
+		s.change()
+	}
+	return msgs
+}
+
+// Destroy ends the session: the response deletes the cookie, and s becomes
+// a new, empty session. Anything stored in s afterwards (a "logged out"
+// flash, say) is sent in a new cookie with a new ID instead.
+func (s *Session) Destroy() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	s.change()
+	s.reset(time.Now())
+	s.destroyed = true
+	s.dirty = false
+}
+
+// Regenerate gives the session a new ID, issued-at time and absolute expiry,
+// keeping its values and flashes. Call it when a user logs in or gains
+// privileges, so that a session ID planted before (session fixation) is
+// worth nothing afterwards.
+func (s *Session) Regenerate() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	s.m.start(&s.p, time.Now())
+	s.change()
+}
+
+// Touch re-issues the cookie on this response, restarting the idle timeout.
+// It does not extend the absolute lifetime.
+func (s *Session) Touch() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	s.mustWrite()
+}
+
+// SetPersistent chooses between a persistent cookie (the default), which
+// the browser keeps until the session expires, and a browser-session cookie,
+// which it drops when it closes: "remember me" off. The choice is sealed in
+// the cookie and kept by later requests.
+func (s *Session) SetPersistent(persistent bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	if s.p.persistent != persistent {
+		s.p.persistent = persistent
+		s.change()
+	}
+}
+
+// Persistent reports whether the cookie is persistent; see [Session.SetPersistent].
+func (s *Session) Persistent() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	return s.p.persistent
+}
+
+// ID returns the session's random ID as 22 characters of base64url. It
+// changes on [Session.Regenerate] and [Session.Destroy].
+func (s *Session) ID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	return base64.RawURLEncoding.EncodeToString(s.p.id[:])
+}
+
+// IssuedAt returns when the session was created or last regenerated.
+func (s *Session) IssuedAt() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	return time.Unix(s.p.issuedAt, 0)
+}
+
+// ExpiresAt returns when the session expires unless renewed: its absolute
+// expiry, or the end of the idle timeout if that comes first.
+func (s *Session) ExpiresAt() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	return time.Unix(s.m.expiry(&s.p), 0)
+}
+
+// KeyID returns the ID of the key that sealed the cookie this session came
+// from, or "" for a new session.
+func (s *Session) KeyID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	if s.key == nil {
+		return ""
+	}
+	return s.key.idString()
+}
+
+// IsNew reports whether the session did not come from a valid cookie.
+func (s *Session) IsNew() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	return s.isNew
+}
+
+// IsChanged reports whether this request changed the session's values,
+// flashes, persistence or identity.
+func (s *Session) IsChanged() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	return s.changed
+}
+
+// IsPopulated reports whether the session holds any value or flash.
+func (s *Session) IsPopulated() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	return s.populated()
+}
+
+// Size returns the length the session's cookie has when written: its name
+// plus its value, to compare with [MaxCookieSize].
+func (s *Session) Size() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.load()
+	return len(s.m.cfg.Name) + encodedLen(s.size)
+}
+
+func (s *Session) populated() bool { return len(s.p.entries) > 0 || len(s.p.flashes) > 0 }
+
+// change records a change that the cookie must carry. A change after the
+// response's headers were sent would be lost, so it panics: Set and Flash
+// return ErrCommitted before getting here.
+func (s *Session) change() {
+	s.mustWrite()
+	s.changed = true
+}
+
+func (s *Session) mustWrite() {
+	if s.committed {
+		panic("cookiesession: session changed after the response's headers were sent; the change would be lost")
+	}
+	s.dirty = true
+}
+
+func (s *Session) writable() error {
+	if s.committed {
+		return ErrCommitted
+	}
+	return nil
+}
+
+// find returns the index of key in the sorted entries, or where it belongs.
+func (s *Session) find(key string) (int, bool) {
+	return slices.BinarySearchFunc(s.p.entries, key, func(e entry, k string) int { return cmp.Compare(e.key, k) })
+}
+
+// fits returns a *SizeError if a plaintext of size bytes would make the
+// cookie too large, naming the largest entries (counting the pending one).
+func (s *Session) fits(size int, key string, valueLen int) error {
+	total := len(s.m.cfg.Name) + encodedLen(size)
+	if total <= MaxCookieSize {
+		return nil
+	}
+	type sized struct {
+		key string
+		n   int
+	}
+	all := []sized{{key, entryHeader + len(key) + valueLen}}
+	for _, e := range s.p.entries {
+		if e.key != key {
+			all = append(all, sized{e.key, entryHeader + len(e.key) + len(e.value)})
+		}
+	}
+	slices.SortStableFunc(all, func(a, b sized) int { return cmp.Compare(b.n, a.n) })
+	largest := make([]string, 0, 3)
+	for _, e := range all[:min(3, len(all))] {
+		largest = append(largest, fmt.Sprintf("%s (%d bytes)", e.key, e.n))
+	}
+	return &SizeError{Name: s.m.cfg.Name, Size: total, Limit: MaxCookieSize, Largest: largest}
+}
+
+// commit decides what the response must carry and returns the cookie to
+// set, or nil. It runs once.
+// It also reports whether the session was read.
+func (s *Session) commit(now time.Time) (c *http.Cookie, read bool, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.committed || !s.loaded {
+		s.committed = true
+		return nil, s.loaded, nil
+	}
+	s.committed = true
+	if now.Unix() >= s.p.expiresAt { // expired during the request
+		s.destroyed, s.p.entries, s.p.flashes = true, nil, nil
+	}
+	if s.populated() && (s.dirty || s.destroyed) {
+		s.p.renewedAt = max(now.Unix(), s.p.issuedAt)
+		v, err := s.m.codec.seal(s.m.cfg.Name, &s.p)
+		if err != nil {
+			return nil, true, err
+		}
+		return s.m.cookie(v, &s.p, now), true, nil
+	}
+	// Destroyed, or emptied by Delete, Clear or Flashes: delete the cookie.
+	if s.destroyed || (s.dirty && !s.isNew) {
+		return s.m.cookie("", nil, now), true, nil
+	}
+	return nil, true, nil
+}
+
+func marshal(key string, value any) ([]byte, error) {
+	if len(key) == 0 || len(key) > maxKeyLen || !utf8.ValidString(key) {
+		return nil, ErrKey
+	}
+	v, err := json.Marshal(value)
+	if err != nil {
+		return nil, fmt.Errorf("cookiesession: session value %q: %w", key, err)
+	}
+	return v, nil
+}
