@@ -128,7 +128,7 @@ func ParseKeyRing(s string) (*KeyRing, error) {
 func KeyRingFromEnv(name string) (*KeyRing, error) {
 	v, ok := os.LookupEnv(name)
 	if !ok || strings.TrimSpace(v) == "" {
-		return nil, fmt.Errorf("cookiesession: environment variable %s is not set; generate a key with 'go run github.com/cookiesession/cookiesession/cmd/cookiesession keygen'", name)
+		return nil, fmt.Errorf("cookiesession: environment variable %s is not set; it needs one or more base64 keys of 32 random bytes, such as the output of 'head -c 32 /dev/urandom | base64'", name)
 	}
 	r, err := ParseKeyRing(v)
 	if err != nil {
