@@ -133,7 +133,7 @@ const (
 // any key in ring. Encoded values expire maxAge after they are encoded; zero
 // means 24 hours. It panics if ring is nil or maxAge is negative.
 func NewCodec(ring *KeyRing, maxAge time.Duration) *Codec {
-	if ring == nil || maxAge < 0 {
+	if ring == nil || len(ring.keys) == 0 || maxAge < 0 {
 		panic("cookiesession: NewCodec needs a key ring and a non-negative maxAge")
 	}
 	if maxAge == 0 {

@@ -138,8 +138,8 @@ const maxAttributeLen = 1024 // browsers ignore longer attribute values
 // None or Partitioned without Secure, attribute values over 1024 bytes or
 // with invalid characters, negative durations.
 func New(keys *KeyRing, cfg Config) (*Manager, error) {
-	if keys == nil {
-		return nil, errors.New("cookiesession: New needs a key ring")
+	if keys == nil || len(keys.keys) == 0 {
+		return nil, errors.New("cookiesession: New needs a key ring from NewKeyRing, ParseKeyRing or KeyRingFromEnv")
 	}
 	cfg.Name = cmp.Or(cfg.Name, "__Host-session")
 	cfg.Path = cmp.Or(cfg.Path, "/")
@@ -168,8 +168,8 @@ func (cfg *Config) check() error {
 	switch {
 	case cfg.Lifetime < 0 || cfg.IdleTimeout < 0:
 		return errors.New("cookiesession: Lifetime and IdleTimeout must not be negative")
-	case cfg.Lifetime < time.Second:
-		return errors.New("cookiesession: Lifetime must be at least a second")
+	case cfg.Lifetime < time.Second || (cfg.IdleTimeout > 0 && cfg.IdleTimeout < time.Second):
+		return errors.New("cookiesession: Lifetime and IdleTimeout are counted in whole seconds and must be at least one")
 	case len(cfg.Path) > maxAttributeLen || len(cfg.Domain) > maxAttributeLen:
 		return errors.New("cookiesession: Path and Domain must be at most 1024 bytes: browsers ignore longer attributes")
 	case !strings.HasPrefix(cfg.Path, "/"):
