@@ -1,0 +1,382 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/cookiesession/cookiesession"
+	"github.com/cookiesession/cookiesession/examples/demo/demoapp"
+)
+
+const (
+	cookieName = "__Host-session"
+	runTimeout = 60 * time.Second // the whole browser run
+)
+
+// chromium returns the browser to drive, or skips the test.
+func chromium(t *testing.T) string {
+	t.Helper()
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
+		return "/usr/bin/chromium"
+	}
+	t.Skip("chromium not found on PATH or at /usr/bin/chromium; install it with: apt-get install -y chromium")
+	return ""
+}
+
+// browser is one headless Chromium tab on the demo at base.
+type browser struct {
+	ctx  context.Context
+	base string
+}
+
+// newBrowser starts Chromium with a fresh profile and only the flags it
+// needs: none that would reach the network.
+func newBrowser(t *testing.T, execPath, base string) *browser {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
+	t.Cleanup(cancel)
+	actx, acancel := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(execPath),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 1000),
+	)
+	t.Cleanup(acancel)
+	bctx, bcancel := chromedp.NewContext(actx)
+	t.Cleanup(bcancel)
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("starting %s: %v", execPath, err)
+	}
+	return &browser{ctx: bctx, base: base}
+}
+
+func (b *browser) do(t *testing.T, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func run[T any](t *testing.T, b *browser, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(b.ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// open loads path and returns the HTTP status of the page.
+func (b *browser) open(t *testing.T, path string) int64 {
+	t.Helper()
+	res := run(t, b, chromedp.NavigateResponse(b.base+path))
+	return res.Status
+}
+
+// submit clicks the button or link sel, waits for the page it leads to (after any
+// redirect) and returns that page's HTTP status.
+func (b *browser) submit(t *testing.T, sel string) int64 {
+	t.Helper()
+	res, err := chromedp.RunResponse(b.ctx, chromedp.Click(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("submitting with %s: %v", sel, err)
+	}
+	return res.Status
+}
+
+func (b *browser) text(t *testing.T, sel string) string {
+	t.Helper()
+	return strings.TrimSpace(run(t, b, chromedp.TextContent(chromedp.CSS(sel))))
+}
+
+// count returns how many elements match sel, without waiting for one.
+func (b *browser) count(t *testing.T, sel string) int {
+	t.Helper()
+	return run(t, b, chromedp.Evaluate[int](fmt.Sprintf("document.querySelectorAll(%q).length", sel)))
+}
+
+// texts returns the text of every element matching sel.
+func (b *browser) texts(t *testing.T, sel string) []string {
+	t.Helper()
+	return run(t, b, chromedp.Evaluate[[]string](fmt.Sprintf("Array.from(document.querySelectorAll(%q), e => e.textContent.trim())", sel)))
+}
+
+// cookie returns the session cookie the browser holds for the demo, as the
+// DevTools protocol reports it, or nil.
+func (b *browser) cookie(t *testing.T) *network.Cookie {
+	t.Helper()
+	res, err := chromedp.Call(b.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{b.base}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found *network.Cookie
+	for _, c := range res.Cookies {
+		if c.Name != cookieName {
+			continue
+		}
+		if found != nil {
+			t.Fatalf("the browser holds two %s cookies", cookieName)
+		}
+		found = c
+	}
+	return found
+}
+
+// screenshot saves the whole page as name in $E2E_SCREENSHOT_DIR, or in a
+// temporary directory.
+func (b *browser) screenshot(t *testing.T, name string) {
+	t.Helper()
+	png := run(t, b, chromedp.FullScreenshot(100))
+	dir := os.Getenv("E2E_SCREENSHOT_DIR")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s (%d bytes)", path, len(png))
+}
+
+var sessionFull = regexp.MustCompile(`^Session full: that note would make the cookie (\d+) bytes, over the 4096-byte limit; your previous notes are kept\.$`)
+
+// TestDemoInBrowser walks through the demo as a user would, checking at
+// each step what the browser stored. The steps share one browser and run
+// in order; the first failure stops the walk.
+func TestDemoInBrowser(t *testing.T) {
+	execPath := chromium(t)
+	h, err := demoapp.New(cookiesession.InsecureDevelopmentKeyRing())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h) // plain HTTP on 127.0.0.1: a secure context for cookies
+	t.Cleanup(srv.Close)
+	start := time.Now()
+	b := newBrowser(t, execPath, srv.URL)
+	t.Logf("%s started in %v", execPath, time.Since(start).Round(time.Millisecond))
+
+	step := func(name string, f func(t *testing.T)) {
+		if !t.Run(name, f) {
+			t.FailNow()
+		}
+	}
+
+	step("a first visit sets no cookie", func(t *testing.T) {
+		if status := b.open(t, "/"); status != http.StatusOK {
+			t.Fatalf("GET /: got %d, want 200", status)
+		}
+		if got := b.text(t, "#state-new"); got != "new session" {
+			t.Errorf("session state: got %q, want %q", got, "new session")
+		}
+		if c := b.cookie(t); c != nil {
+			t.Errorf("got cookie %s=%.20s…, want none for an empty session", c.Name, c.Value)
+		}
+	})
+
+	step("sign in with remember me shows the welcome", func(t *testing.T) {
+		b.do(t,
+			chromedp.SendKeys(chromedp.CSS("#user"), "alice"),
+			chromedp.Click(chromedp.CSS("#remember")),
+		)
+		if status := b.submit(t, "#login"); status != http.StatusOK {
+			t.Fatalf("page after sign-in: got %d, want 200", status)
+		}
+		if got := b.texts(t, ".flash.info"); len(got) != 1 || got[0] != "Welcome, alice!" {
+			t.Errorf("flashes: got %q, want [Welcome, alice!]", got)
+		}
+		if got := b.text(t, "#who"); got != "alice" {
+			t.Errorf("greeting: got %q, want alice", got)
+		}
+		b.screenshot(t, "demo-home.png")
+	})
+
+	step("the cookie is __Host-, HttpOnly, Secure, SameSite=Lax, Path=/ and persistent", func(t *testing.T) {
+		c := b.cookie(t)
+		if c == nil {
+			t.Fatal("no session cookie after sign-in")
+		}
+		checkCookieAttributes(t, c)
+		if c.Session {
+			t.Errorf("with remember me: got a browser-session cookie, want a persistent one")
+		}
+		expires := time.Unix(int64(c.Expires), 0)
+		if now := time.Now(); expires.Before(now.Add(23*time.Hour)) || expires.After(now.Add(25*time.Hour)) {
+			t.Errorf("expires %v, want about 24 h from now", expires)
+		}
+		if got, want := b.text(t, "#size"), strconv.Itoa(len(c.Name)+len(c.Value)); got != want {
+			t.Errorf("page shows a %s-byte cookie, browser holds %s bytes", got, want)
+		}
+	})
+
+	step("page scripts cannot read the cookie", func(t *testing.T) {
+		if dc := run(t, b, chromedp.Evaluate[string]("document.cookie")); strings.Contains(dc, cookieName) {
+			t.Errorf("document.cookie = %q exposes the session cookie", dc)
+		}
+	})
+
+	step("the welcome flash shows once", func(t *testing.T) {
+		b.do(t, chromedp.Reload())
+		if n := b.count(t, ".flash"); n != 0 {
+			t.Errorf("after reload: %d flashes, want none: %q", n, b.texts(t, ".flash"))
+		}
+		if got := b.text(t, "#who"); got != "alice" {
+			t.Errorf("after reload: greeting %q, want alice", got)
+		}
+	})
+
+	step("the counter counts", func(t *testing.T) {
+		for want := 1; want <= 2; want++ {
+			if status := b.submit(t, "#count-btn"); status != http.StatusOK {
+				t.Fatalf("page after counting: got %d, want 200", status)
+			}
+			if got := b.text(t, "#count"); got != strconv.Itoa(want) {
+				t.Errorf("count: got %s, want %d", got, want)
+			}
+		}
+	})
+
+	step("sign out deletes the cookie", func(t *testing.T) {
+		signOut(t, b)
+	})
+
+	step("sign in without remember me sets a browser-session cookie", func(t *testing.T) {
+		b.do(t, chromedp.SendKeys(chromedp.CSS("#user"), "bob"))
+		if status := b.submit(t, "#login"); status != http.StatusOK {
+			t.Fatalf("page after sign-in: got %d, want 200", status)
+		}
+		c := b.cookie(t)
+		if c == nil {
+			t.Fatal("no session cookie after sign-in")
+		}
+		checkCookieAttributes(t, c)
+		if !c.Session || c.Expires > 0 {
+			t.Errorf("without remember me: got session=%v expires=%v, want a browser-session cookie", c.Session, c.Expires)
+		}
+		if got := b.text(t, "#state-persistent"); got != "browser session" {
+			t.Errorf("panel: got %q, want %q", got, "browser session")
+		}
+	})
+
+	var kept []string
+	step("notes grow the cookie until the library refuses, and the old cookie stays", func(t *testing.T) {
+		filler := strings.Repeat("A cookie holds about four kilobytes. ", 8)
+		for i := 1; i <= 30; i++ {
+			before := b.cookie(t)
+			note := fmt.Sprintf("Note %d. %s", i, strings.TrimSpace(filler))
+			b.do(t, chromedp.SetValue(chromedp.CSS("#note"), note))
+			status := b.submit(t, "#add-note")
+			if status == http.StatusOK {
+				kept = append(kept, note)
+				continue
+			}
+			if status != http.StatusUnprocessableEntity {
+				t.Fatalf("note %d: got %d, want 200 or 422", i, status)
+			}
+			t.Logf("note %d refused after %d were kept", i, len(kept))
+			if len(kept) < 2 {
+				t.Fatalf("refused after %d notes, want at least 2 to fit", len(kept))
+			}
+			errs := b.texts(t, ".flash.error")
+			if len(errs) != 1 || !sessionFull.MatchString(errs[0]) {
+				t.Fatalf("page after refusal: got errors %q, want the session-full message", errs)
+			}
+			m := sessionFull.FindStringSubmatch(errs[0])
+			if n, _ := strconv.Atoi(m[1]); n <= cookiesession.MaxCookieSize {
+				t.Errorf("refusal names %d bytes, want more than %d", n, cookiesession.MaxCookieSize)
+			}
+			after := b.cookie(t)
+			if after == nil {
+				t.Fatal("the browser lost its cookie on the refused note")
+			}
+			if after.Value != before.Value {
+				t.Errorf("the browser's cookie changed on the refused note; it must keep the previous one")
+			}
+			if len(after.Name)+len(after.Value) > cookiesession.MaxCookieSize {
+				t.Errorf("kept cookie is %d bytes, over the limit", len(after.Name)+len(after.Value))
+			}
+			if got := b.texts(t, "#notes li"); !slices.Equal(got, kept) {
+				t.Errorf("page lists %d notes, want the %d kept", len(got), len(kept))
+			}
+			if got := run(t, b, chromedp.Value(chromedp.CSS("#note"))); got != note {
+				t.Errorf("the refused note is not kept in the form")
+			}
+			b.screenshot(t, "demo-notes-full.png")
+			return
+		}
+		t.Fatalf("no note refused after %d notes", len(kept))
+	})
+
+	step("the server still opens the kept cookie", func(t *testing.T) {
+		// Follow the page's link to the panel's JSON, as a user would.
+		if status := b.submit(t, `a[href="/api/session"]`); status != http.StatusOK {
+			t.Fatalf("GET /api/session: got %d, want 200", status)
+		}
+		p := run(t, b, chromedp.Evaluate[demoapp.Panel]("JSON.parse(document.body.textContent)"))
+		if p.User != "bob" || p.New || !slices.Equal(p.Notes, kept) {
+			t.Errorf("GET /api/session: got user %q, new %v, %d notes; want bob's session with the %d kept notes", p.User, p.New, len(p.Notes), len(kept))
+		}
+		if c := b.cookie(t); c == nil || p.Size != len(c.Name)+len(c.Value) {
+			t.Errorf("server reports a %d-byte cookie, not the browser's", p.Size)
+		}
+	})
+
+	step("sign out at the end deletes the cookie", func(t *testing.T) {
+		if status := b.open(t, "/"); status != http.StatusOK {
+			t.Fatalf("GET /: got %d, want 200", status)
+		}
+		signOut(t, b)
+	})
+	t.Logf("browser walk took %v", time.Since(start).Round(time.Millisecond))
+}
+
+func checkCookieAttributes(t *testing.T, c *network.Cookie) {
+	t.Helper()
+	if c.Name != cookieName || !c.HTTPOnly || !c.Secure || c.SameSite != network.CookieSameSiteLax || c.Path != "/" {
+		t.Errorf("cookie %s: HttpOnly=%v Secure=%v SameSite=%q Path=%q; want %s, HttpOnly, Secure, SameSite=Lax, Path=/",
+			c.Name, c.HTTPOnly, c.Secure, c.SameSite, c.Path, cookieName)
+	}
+	if n := len(c.Name) + len(c.Value); n > cookiesession.MaxCookieSize {
+		t.Errorf("cookie is %d bytes, over the limit", n)
+	}
+}
+
+func signOut(t *testing.T, b *browser) {
+	t.Helper()
+	if status := b.submit(t, "#logout"); status != http.StatusOK {
+		t.Fatalf("page after sign-out: got %d, want 200", status)
+	}
+	if got := b.texts(t, ".flash.info"); len(got) != 1 || !strings.HasPrefix(got[0], "Signed out") {
+		t.Errorf("flashes after sign-out: got %q", got)
+	}
+	if c := b.cookie(t); c != nil {
+		t.Errorf("the browser still holds %s after sign-out", c.Name)
+	}
+	if b.count(t, "#login") != 1 {
+		t.Errorf("no sign-in form after sign-out")
+	}
+}
