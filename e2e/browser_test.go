@@ -27,7 +27,8 @@ const (
 	runTimeout = 60 * time.Second // the whole browser run
 )
 
-// chromium returns the browser to drive, or skips the test.
+// chromium returns the browser to drive, or skips the test; in CI (CI set)
+// a missing browser fails it instead.
 func chromium(t *testing.T) string {
 	t.Helper()
 	if p, err := exec.LookPath("chromium"); err == nil {
@@ -36,7 +37,11 @@ func chromium(t *testing.T) string {
 	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
 		return "/usr/bin/chromium"
 	}
-	t.Skip("chromium not found on PATH or at /usr/bin/chromium; install it with: apt-get install -y chromium")
+	const msg = "chromium not found on PATH or at /usr/bin/chromium; install it with: apt-get install -y chromium"
+	if os.Getenv("CI") != "" {
+		t.Fatal(msg + " (CI must run the browser test)")
+	}
+	t.Skip(msg)
 	return ""
 }
 
