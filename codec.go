@@ -130,11 +130,12 @@ const (
 )
 
 // NewCodec returns a Codec that seals with ring's primary key and opens with
-// any key in ring. Encoded values expire maxAge after they are encoded; zero
-// means 24 hours. It panics if ring is nil or maxAge is negative.
+// any key in ring. Encoded values expire maxAge, counted in whole seconds,
+// after they are encoded; zero means 24 hours. It panics if ring is nil or
+// empty, or maxAge is negative or under a second.
 func NewCodec(ring *KeyRing, maxAge time.Duration) *Codec {
-	if ring == nil || len(ring.keys) == 0 || maxAge < 0 {
-		panic("cookiesession: NewCodec needs a key ring and a non-negative maxAge")
+	if ring == nil || len(ring.keys) == 0 || maxAge < 0 || (maxAge > 0 && maxAge < time.Second) {
+		panic("cookiesession: NewCodec needs a key ring and a maxAge of zero or at least a second")
 	}
 	if maxAge == 0 {
 		maxAge = defaultLifetime
@@ -204,7 +205,7 @@ func (c *Codec) sealNonce(name string, p *payload, k *ringKey, nonce []byte) (st
 	copy(buf[1+keyIDSize:], nonce)
 	plain := appendPlain(buf[headerSize:], p)
 	if plain == nil {
-		return "", errors.New("cookiesession: session key or value out of range")
+		return "", errors.New("cookiesession: session key, value or times out of range")
 	}
 	sealed := k.aead.Seal(buf[headerSize:headerSize], buf[1+keyIDSize:headerSize], plain, additionalData(buf[:1+keyIDSize], name))
 	return b64.EncodeToString(buf[:headerSize+len(sealed)]), nil
@@ -271,10 +272,16 @@ func additionalData(header []byte, name string) []byte {
 	return append(ad, name...)
 }
 
-// appendPlain appends the v1 plaintext of p to b. It returns nil if a key or
-// value is out of the format's range; encodedLen keeps every valid cookie
-// far below those bounds, so that is a programming error upstream.
+// appendPlain appends the v1 plaintext of p to b. It returns nil if p breaks
+// a rule that parsePlain enforces (times out of order; a key empty, too
+// long or not UTF-8; a value too long; entry keys not increasing), so that
+// no cookie is sealed that cannot be opened. encodedLen keeps every valid
+// cookie far below the length bounds, so that is a programming error
+// upstream.
 func appendPlain(b []byte, p *payload) []byte {
+	if p.issuedAt > p.renewedAt || p.renewedAt >= p.expiresAt {
+		return nil
+	}
 	b = binary.BigEndian.AppendUint64(b, uint64(p.issuedAt))
 	b = binary.BigEndian.AppendUint64(b, uint64(p.expiresAt))
 	b = binary.BigEndian.AppendUint64(b, uint64(p.renewedAt))
@@ -287,7 +294,7 @@ func appendPlain(b []byte, p *payload) []byte {
 	for i, section := range [][]entry{p.entries, p.flashes} {
 		b = binary.BigEndian.AppendUint16(b, uint16(len(section)))
 		for j, e := range section {
-			if len(e.key) == 0 || len(e.key) > maxKeyLen || len(e.value) > maxValueLen ||
+			if len(e.key) == 0 || len(e.key) > maxKeyLen || len(e.value) > maxValueLen || !utf8.ValidString(e.key) ||
 				(i == 0 && j > 0 && section[j-1].key >= e.key) {
 				return nil
 			}
