@@ -177,7 +177,7 @@ func (c *Codec) Decode(name, value string, dst any) error {
 	if len(p.entries) != 1 || p.entries[0].key != codecEntry {
 		return invalid(ReasonPlaintext)
 	}
-	if m, ok := dst.(*map[any]any); ok {
+	if m, ok := dst.(*map[any]any); ok && m != nil {
 		return decodeAnyMap(p.entries[0].value, m)
 	}
 	if err := json.Unmarshal(p.entries[0].value, dst); err != nil {

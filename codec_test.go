@@ -219,6 +219,12 @@ func TestCodecDecodeErrors(t *testing.T) {
 			t.Errorf("Decode into a map value: got %v, want a *json.InvalidUnmarshalError", err)
 		}
 	})
+	t.Run("nil *map[any]any", func(t *testing.T) {
+		var ie *json.InvalidUnmarshalError
+		if err := c.Decode("prefs", v, (*map[any]any)(nil)); !errors.As(err, &ie) {
+			t.Errorf("Decode into a nil *map[any]any: got %v, want a *json.InvalidUnmarshalError", err)
+		}
+	})
 	t.Run("into an existing map[any]any", func(t *testing.T) {
 		m := map[any]any{"kept": true}
 		if err := c.Decode("prefs", v, &m); err != nil {
