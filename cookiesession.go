@@ -116,7 +116,10 @@ type Config struct {
 	// OnInvalid, if set, is called once for a request whose session cookie
 	// could not be opened, with an error matching ErrInvalid; errors.As
 	// gives an *InvalidError with the reason. The request goes on with a new,
-	// empty session. Default nil.
+	// empty session, which OnInvalid may use (to add a flash, say). The
+	// invalid cookie is left alone, not deleted: it may come from a replica
+	// with a newer key ring, and it is replaced as soon as the session is
+	// written. Default nil.
 	OnInvalid func(r *http.Request, err error)
 }
 
@@ -237,8 +240,7 @@ func (m *Manager) Get(r *http.Request) *Session {
 // [Config.OnInvalid].
 func (m *Manager) Load(r *http.Request) *Session {
 	s := &Session{m: m, req: r}
-	s.mu.Lock()
-	s.load()
+	s.lock()
 	s.mu.Unlock()
 	return s
 }

@@ -45,26 +45,35 @@ type Session struct {
 	committed bool
 }
 
-// load opens the request's cookie on first use. It must be called with
-// s.mu held.
-func (s *Session) load() {
+// lock locks s, opening the request's cookie on first use. Config.OnInvalid
+// runs with s unlocked, so it may use the session.
+func (s *Session) lock() {
+	s.mu.Lock()
 	if s.loaded {
 		return
 	}
+	if err := s.load(); err != nil && s.m.cfg.OnInvalid != nil {
+		s.mu.Unlock()
+		s.m.cfg.OnInvalid(s.req, err)
+		s.mu.Lock()
+	}
+}
+
+// load opens the request's cookie, with s.mu held. If no cookie opens, s
+// becomes a new session, and load returns the first cookie's error.
+func (s *Session) load() error {
 	s.loaded = true
 	now := time.Now()
 	var firstErr error
 	var best *payload
-	if s.req != nil {
-		for _, c := range s.req.CookiesNamed(s.m.cfg.Name) {
-			p, k, err := s.m.open(c.Value, now)
-			if err != nil {
-				firstErr = cmp.Or(firstErr, err)
-				continue
-			}
-			if best == nil || p.renewedAt > best.renewedAt || (p.renewedAt == best.renewedAt && p.issuedAt > best.issuedAt) {
-				best, s.key = p, k
-			}
+	for _, c := range s.req.CookiesNamed(s.m.cfg.Name) {
+		p, k, err := s.m.open(c.Value, now)
+		if err != nil {
+			firstErr = cmp.Or(firstErr, err)
+			continue
+		}
+		if best == nil || p.renewedAt > best.renewedAt || (p.renewedAt == best.renewedAt && p.issuedAt > best.issuedAt) {
+			best, s.key = p, k
 		}
 	}
 	if best != nil {
@@ -72,12 +81,10 @@ func (s *Session) load() {
 		s.size = s.p.plainLen()
 		// A cookie sealed under an old key is re-sealed under the primary.
 		s.dirty = s.key != s.m.keys.primary() || s.m.renewalDue(&s.p, now)
-		return
-	}
-	if firstErr != nil && s.m.cfg.OnInvalid != nil {
-		s.m.cfg.OnInvalid(s.req, firstErr)
+		return nil
 	}
 	s.reset(now)
+	return firstErr
 }
 
 // reset makes s a new, empty session.
@@ -92,9 +99,8 @@ func (s *Session) reset(now time.Time) {
 // Get unmarshals the value stored under key into dst, a pointer, and reports
 // whether the key was present. A missing key leaves dst unchanged.
 func (s *Session) Get(key string, dst any) (bool, error) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
-	s.load()
 	i, ok := s.find(key)
 	if !ok {
 		return false, nil
@@ -107,9 +113,8 @@ func (s *Session) Get(key string, dst any) (bool, error) {
 
 // Has reports whether the session holds a value under key.
 func (s *Session) Has(key string) bool {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
-	s.load()
 	_, ok := s.find(key)
 	return ok
 }
@@ -123,9 +128,8 @@ func (s *Session) Set(key string, value any) error {
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
-	s.load()
 	if err := s.writable(); err != nil {
 		return err
 	}
@@ -152,33 +156,30 @@ func (s *Session) Set(key string, value any) error {
 
 // Delete removes the value stored under key, if any.
 func (s *Session) Delete(key string) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
-	s.load()
 	if i, ok := s.find(key); ok {
+		s.change()
 		s.size -= entryHeader + len(key) + len(s.p.entries[i].value)
 		s.p.entries = slices.Delete(s.p.entries, i, i+1)
-		s.change()
 	}
 }
 
 // Clear removes every value, keeping the session's ID, times and flashes.
 func (s *Session) Clear() {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
-	s.load()
 	if len(s.p.entries) > 0 {
+		s.change()
 		s.p.entries = nil
 		s.size = s.p.plainLen()
-		s.change()
 	}
 }
 
 // Keys returns the keys of the stored values in increasing order.
 func (s *Session) Keys() []string {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
-	s.load()
 	keys := make([]string, len(s.p.entries))
 	for i, e := range s.p.entries {
 		keys[i] = e.key
@@ -194,9 +195,8 @@ func (s *Session) Flash(kind, message string) error {
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
-	s.load()
 	if err := s.writable(); err != nil {
 		return err
 	}
@@ -211,28 +211,27 @@ func (s *Session) Flash(kind, message string) error {
 }
 
 // Flashes returns and removes the messages of the given kind, oldest first.
+// Read flashes before writing the response: removing them afterwards could
+// not reach the browser, so it panics, like every change after the commit.
 func (s *Session) Flashes(kind string) []string {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
-	s.load()
+	if !slices.ContainsFunc(s.p.flashes, func(f entry) bool { return f.key == kind }) {
+		return nil
+	}
+	s.change()
 	var msgs []string
-	kept := s.p.flashes[:0]
-	for _, f := range s.p.flashes {
+	s.p.flashes = slices.DeleteFunc(s.p.flashes, func(f entry) bool {
 		if f.key != kind {
-			kept = append(kept, f)
-			continue
+			return false
 		}
 		var m string
 		if json.Unmarshal(f.value, &m) == nil {
 			msgs = append(msgs, m)
 		}
 		s.size -= entryHeader + len(f.key) + len(f.value)
-	}
-	if len(kept) != len(s.p.flashes) {
-		clear(s.p.flashes[len(kept):])
-		s.p.flashes = kept
-		s.change()
-	}
+		return true
+	})
 	return msgs
 }
 
@@ -240,9 +239,8 @@ func (s *Session) Flashes(kind string) []string {
 // a new, empty session. Anything stored in s afterwards (a "logged out"
 // flash, say) is sent in a new cookie with a new ID instead.
 func (s *Session) Destroy() {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
-	s.load()
 	s.change()
 	s.reset(time.Now())
 	s.destroyed = true
@@ -254,19 +252,17 @@ func (s *Session) Destroy() {
 // privileges, so that a session ID planted before (session fixation) is
 // worth nothing afterwards.
 func (s *Session) Regenerate() {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
-	s.load()
-	s.m.start(&s.p, time.Now())
 	s.change()
+	s.m.start(&s.p, time.Now())
 }
 
 // Touch re-issues the cookie on this response, restarting the idle timeout.
 // It does not extend the absolute lifetime.
 func (s *Session) Touch() {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
-	s.load()
 	s.mustWrite()
 }
 
@@ -275,55 +271,49 @@ func (s *Session) Touch() {
 // which it drops when it closes: "remember me" off. The choice is sealed in
 // the cookie and kept by later requests.
 func (s *Session) SetPersistent(persistent bool) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
-	s.load()
 	if s.p.persistent != persistent {
-		s.p.persistent = persistent
 		s.change()
+		s.p.persistent = persistent
 	}
 }
 
 // Persistent reports whether the cookie is persistent; see [Session.SetPersistent].
 func (s *Session) Persistent() bool {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
-	s.load()
 	return s.p.persistent
 }
 
 // ID returns the session's random ID as 22 characters of base64url. It
 // changes on [Session.Regenerate] and [Session.Destroy].
 func (s *Session) ID() string {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
-	s.load()
 	return base64.RawURLEncoding.EncodeToString(s.p.id[:])
 }
 
 // IssuedAt returns when the session was created or last regenerated.
 func (s *Session) IssuedAt() time.Time {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
-	s.load()
 	return time.Unix(s.p.issuedAt, 0)
 }
 
 // ExpiresAt returns when the session expires unless renewed: its absolute
 // expiry, or the end of the idle timeout if that comes first.
 func (s *Session) ExpiresAt() time.Time {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
-	s.load()
 	return time.Unix(s.m.expiry(&s.p), 0)
 }
 
 // KeyID returns the ID of the key that sealed the cookie this session came
 // from, or "" for a new session.
 func (s *Session) KeyID() string {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
-	s.load()
 	if s.key == nil {
 		return ""
 	}
@@ -332,35 +322,31 @@ func (s *Session) KeyID() string {
 
 // IsNew reports whether the session did not come from a valid cookie.
 func (s *Session) IsNew() bool {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
-	s.load()
 	return s.isNew
 }
 
 // IsChanged reports whether this request changed the session's values,
 // flashes, persistence or identity.
 func (s *Session) IsChanged() bool {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
-	s.load()
 	return s.changed
 }
 
 // IsPopulated reports whether the session holds any value or flash.
 func (s *Session) IsPopulated() bool {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
-	s.load()
 	return s.populated()
 }
 
 // Size returns the length the session's cookie has when written: its name
 // plus its value, to compare with [MaxCookieSize].
 func (s *Session) Size() int {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
-	s.load()
 	return len(s.m.cfg.Name) + encodedLen(s.size)
 }
 
