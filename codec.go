@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -113,13 +112,21 @@ func (p *payload) plainLen() int {
 // JSON. A Codec is safe for concurrent use.
 //
 // Codec satisfies [securecookie.Codec], so it can stand in for
-// securecookie.New in gorilla/sessions' CookieStore. Values of type
-// map[any]any (gorilla's session.Values) are stored as JSON objects and need
-// string keys; after a round trip, numbers come back as float64.
+// securecookie.New in gorilla/sessions' CookieStore. There, mind that:
+//   - values of type map[any]any (gorilla's session.Values) are stored as
+//     JSON objects and need string keys; after a round trip, numbers come
+//     back as float64 and nested maps as map[string]any;
+//   - the store's MaxAge does not reach a Codec: give NewCodec the same
+//     maximum age as the store's Options.MaxAge;
+//   - gorilla wraps Decode's error in a securecookie.MultiError, which
+//     errors.Is does not see through; use errors.As to get at it.
+//
+// Like [json.Unmarshal], Decode into a non-empty map adds to it.
 type Codec struct {
 	ring   *KeyRing
 	maxAge time.Duration
 	skew   time.Duration
+	idle   time.Duration // if positive, values not renewed for this long are expired
 }
 
 var _ securecookie.Codec = (*Codec)(nil)
@@ -174,7 +181,7 @@ func (c *Codec) Decode(name, value string, dst any) error {
 	if err != nil {
 		return err
 	}
-	if len(p.entries) != 1 || p.entries[0].key != codecEntry {
+	if len(p.entries) != 1 || p.entries[0].key != codecEntry || len(p.flashes) != 0 {
 		return invalid(ReasonPlaintext)
 	}
 	if m, ok := dst.(*map[any]any); ok && m != nil {
@@ -218,10 +225,10 @@ func (c *Codec) open(name, value string, now time.Time) (*payload, *ringKey, err
 	if len(name)+len(value) > MaxCookieSize {
 		return nil, nil, invalid(ReasonTooLong)
 	}
-	// Strict decoding rejects non-zero trailing bits; CR and LF, which the
-	// decoder would skip, are rejected here so that one cookie has one spelling.
+	// Strict decoding rejects non-zero trailing bits; the length check rejects
+	// CR and LF, which the decoder skips, so that one cookie has one spelling.
 	buf, err := b64.DecodeString(value)
-	if err != nil || strings.ContainsAny(value, "\r\n") {
+	if err != nil || b64.EncodedLen(len(buf)) != len(value) {
 		return nil, nil, invalid(ReasonMalformed)
 	}
 	if len(buf) < sealedMin {
@@ -249,18 +256,26 @@ func (c *Codec) open(name, value string, now time.Time) (*payload, *ringKey, err
 	return p, k, nil
 }
 
-// checkTimes enforces the sealed expiry, and rejects timestamps further in
-// the future than the clock skew allows.
+// checkTimes enforces the sealed expiry and the idle timeout, and rejects
+// timestamps further in the future than the clock skew allows.
 func (c *Codec) checkTimes(p *payload, now time.Time) error {
 	t := now.Unix()
 	future := t + int64(c.skew/time.Second)
 	if p.issuedAt > future || p.renewedAt > future {
 		return invalid(ReasonFuture)
 	}
-	if t >= p.expiresAt {
+	if t >= c.expiry(p) {
 		return invalid(ReasonExpired)
 	}
 	return nil
+}
+
+// expiry is when p ends: its absolute expiry or the end of the idle timeout.
+func (c *Codec) expiry(p *payload) int64 {
+	if c.idle <= 0 {
+		return p.expiresAt
+	}
+	return min(p.expiresAt, p.renewedAt+int64(c.idle/time.Second))
 }
 
 // additionalData is the header's version and key ID followed by the cookie

@@ -814,3 +814,32 @@ func BenchmarkDecodeRing(b *testing.B) {
 		})
 	}
 }
+
+// TestDecodeRefusesSessions checks that Codec.Decode opens only what Encode
+// makes: one entry named "value" and no flashes.
+func TestDecodeRefusesSessions(t *testing.T) {
+	c := NewCodec(testRing(t, 1), 0)
+	now := time.Now().Unix()
+	value := entry{key: codecEntry, value: []byte(`"v"`)}
+	for _, tc := range []struct {
+		name             string
+		entries, flashes []entry
+	}{
+		{"a flash besides the value", []entry{value}, []entry{{key: "info", value: []byte(`"hi"`)}}},
+		{"a second entry", []entry{{key: "other", value: []byte(`1`)}, value}, nil},
+		{"no entry", nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &payload{issuedAt: now, renewedAt: now, expiresAt: now + 60, entries: tc.entries, flashes: tc.flashes}
+			v, err := c.seal("n", p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got string
+			var ie *InvalidError
+			if err := c.Decode("n", v, &got); !errors.As(err, &ie) || ie.Reason != ReasonPlaintext {
+				t.Errorf("Decode: got %v, want ReasonPlaintext", err)
+			}
+		})
+	}
+}

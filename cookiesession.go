@@ -162,6 +162,7 @@ func New(keys *KeyRing, cfg Config) (*Manager, error) {
 	}
 	codec := NewCodec(keys, cfg.Lifetime)
 	codec.skew = cfg.ClockSkew
+	codec.idle = cfg.IdleTimeout
 	return &Manager{cfg: cfg, keys: keys, codec: codec}, nil
 }
 
@@ -281,29 +282,12 @@ func addVary(h http.Header) {
 	h.Add("Vary", "Cookie")
 }
 
-// open opens a cookie value and enforces the idle timeout.
-func (m *Manager) open(value string, now time.Time) (*payload, *ringKey, error) {
-	p, k, err := m.codec.open(m.cfg.Name, value, now)
-	if err == nil && now.Unix() >= m.expiry(p) {
-		return nil, nil, invalid(ReasonExpired)
-	}
-	return p, k, err
-}
-
 // start gives p a new ID and times.
 func (m *Manager) start(p *payload, now time.Time) {
 	t := now.Unix()
 	p.id = newID()
 	p.issuedAt, p.renewedAt = t, t
 	p.expiresAt = t + int64(m.cfg.Lifetime/time.Second)
-}
-
-// expiry is when p ends: its absolute expiry or the idle timeout.
-func (m *Manager) expiry(p *payload) int64 {
-	if m.cfg.IdleTimeout <= 0 {
-		return p.expiresAt
-	}
-	return min(p.expiresAt, p.renewedAt+int64(m.cfg.IdleTimeout/time.Second))
 }
 
 // renewalDue reports whether an idle timeout calls for re-issuing p.
@@ -328,7 +312,7 @@ func (m *Manager) cookie(value string, p *payload, now time.Time) *http.Cookie {
 		c.MaxAge = -1
 		c.Expires = time.Unix(1, 0)
 	case p.persistent:
-		end := m.expiry(p)
+		end := m.codec.expiry(p)
 		c.MaxAge = int(end - now.Unix())
 		c.Expires = time.Unix(end, 0)
 	}

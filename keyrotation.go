@@ -54,7 +54,7 @@ type ringKey struct {
 	id       [keyIDSize]byte
 	aead     cipher.AEAD
 	opens    atomic.Uint64
-	lastUsed atomic.Int64 // Unix nanoseconds; 0 if never
+	lastUsed atomic.Int64 // Unix seconds; 0 if never
 }
 
 // KeyStats describes one key of a ring. It holds no secret.
@@ -62,7 +62,7 @@ type KeyStats struct {
 	ID       string    // the key ID, as 8 hexadecimal digits
 	Primary  bool      // whether this key seals new cookies
 	Opens    uint64    // cookies opened with this key since the ring was made
-	LastUsed time.Time // when the last of those was opened; zero if none
+	LastUsed time.Time // when the last of those was opened, to the second; zero if none
 }
 
 // GenerateKey returns a new random secret of [KeySize] bytes. Store it
@@ -152,8 +152,8 @@ func (r *KeyRing) Stats() []KeyStats {
 	st := make([]KeyStats, len(r.keys))
 	for i, k := range r.keys {
 		st[i] = KeyStats{ID: k.idString(), Primary: i == 0, Opens: k.opens.Load()}
-		if ns := k.lastUsed.Load(); ns != 0 {
-			st[i].LastUsed = time.Unix(0, ns)
+		if t := k.lastUsed.Load(); t != 0 {
+			st[i].LastUsed = time.Unix(t, 0)
 		}
 	}
 	return st
@@ -196,9 +196,17 @@ func (r *KeyRing) lookup(id []byte) *ringKey {
 
 func (k *ringKey) idString() string { return hex.EncodeToString(k.id[:]) }
 
+// used counts an open. lastUsed only moves forward, and is written at most
+// once a second, so concurrent opens rarely contend on it.
 func (k *ringKey) used(now time.Time) {
 	k.opens.Add(1)
-	k.lastUsed.Store(now.UnixNano())
+	t := now.Unix()
+	for {
+		last := k.lastUsed.Load()
+		if t <= last || k.lastUsed.CompareAndSwap(last, t) {
+			return
+		}
+	}
 }
 
 // deriveKey derives the AEAD key and the key ID from a checked secret.
@@ -224,13 +232,15 @@ func decodeKey(s string) ([]byte, error) {
 	if s == "" {
 		return nil, errors.New("empty key")
 	}
-	s = strings.TrimRight(s, "=")
-	enc := base64.RawStdEncoding
+	enc := base64.StdEncoding
 	if strings.ContainsAny(s, "-_") {
-		enc = base64.RawURLEncoding
+		enc = base64.URLEncoding
+	}
+	if !strings.HasSuffix(s, "=") {
+		enc = enc.WithPadding(base64.NoPadding)
 	}
 	k, err := enc.Strict().DecodeString(s)
-	if err != nil || strings.ContainsAny(s, "\r\n") {
+	if err != nil || enc.EncodedLen(len(k)) != len(s) { // CR and LF are skipped by Decode
 		return nil, errors.New("not valid base64")
 	}
 	return k, nil

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -255,6 +256,8 @@ func TestParseKeyRingRefuses(t *testing.T) {
 		{"both alphabets in one key", mixed},
 		{"non-zero unused bits", u4[:len(u4)-1] + string("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[last|1])},
 		{"not base64", "correct-horse-battery-staple!"},
+		{"two padding characters where one is due", u4 + "=="},
+		{"padding beyond what the key needs", s4 + "=="},
 		{"31 bytes", b64url(k4[:31])},
 		{"33 bytes", b64url(append(bytes.Clone(k4), 1))},
 		{"hex instead of base64", hex.EncodeToString(k4)},
@@ -485,4 +488,42 @@ func TestStatsConcurrent(t *testing.T) {
 			t.Errorf("Stats()[%d]: got %d opens, last %v; want %d, %v", i, st.Opens, st.LastUsed, want[i], now)
 		}
 	}
+}
+
+// TestStatsCountAcceptedOpensOnly checks that a cookie refused by a check
+// after decryption (here the idle timeout) is not counted as a use of its
+// key, and that LastUsed never goes back.
+func TestStatsCountAcceptedOpensOnly(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ring := testRing(t, 1)
+		m, err := New(ring, Config{IdleTimeout: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		p := &payload{persistent: true}
+		m.start(p, start)
+		v, err := m.codec.seal(m.cfg.Name, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(30 * time.Minute)
+		later := time.Now()
+		for _, now := range []time.Time{later, start} { // the second is a late, concurrent open
+			if _, _, err := m.codec.open(m.cfg.Name, v, now); err != nil {
+				t.Fatalf("open at %v: got %v, want nil", now, err)
+			}
+		}
+		time.Sleep(2 * time.Hour)
+		if _, _, err := m.codec.open(m.cfg.Name, v, time.Now()); !errors.Is(err, ErrExpired) {
+			t.Fatalf("open after the idle timeout: got %v, want ErrExpired", err)
+		}
+		st := ring.Stats()[0]
+		if st.Opens != 2 {
+			t.Errorf("Opens: got %d, want 2", st.Opens)
+		}
+		if !st.LastUsed.Equal(later) {
+			t.Errorf("LastUsed: got %v, want %v", st.LastUsed, later)
+		}
+	})
 }

@@ -67,7 +67,7 @@ func (s *Session) load() error {
 	var firstErr error
 	var best *payload
 	for _, c := range s.req.CookiesNamed(s.m.cfg.Name) {
-		p, k, err := s.m.open(c.Value, now)
+		p, k, err := s.m.codec.open(s.m.cfg.Name, c.Value, now)
 		if err != nil {
 			firstErr = cmp.Or(firstErr, err)
 			continue
@@ -306,7 +306,7 @@ func (s *Session) IssuedAt() time.Time {
 func (s *Session) ExpiresAt() time.Time {
 	s.lock()
 	defer s.mu.Unlock()
-	return time.Unix(s.m.expiry(&s.p), 0)
+	return time.Unix(s.m.codec.expiry(&s.p), 0)
 }
 
 // KeyID returns the ID of the key that sealed the cookie this session came
