@@ -265,7 +265,7 @@ func (m *Manager) writeHeaders(h http.Header, s *Session) error {
 		return err
 	}
 	h.Add("Set-Cookie", c.String())
-	if cc := h.Get("Cache-Control"); !strings.Contains(cc, "no-store") && !strings.Contains(cc, "private") {
+	if cc := strings.ToLower(strings.Join(h.Values("Cache-Control"), ",")); !strings.Contains(cc, "no-store") && !strings.Contains(cc, "private") {
 		h.Set("Cache-Control", "no-store")
 	}
 	return nil

@@ -651,6 +651,7 @@ func TestCacheGuard(t *testing.T) {
 		{"max-age is replaced", "max-age=60", false, "no-store"},
 		{"private is kept", "private, max-age=60", true, "private, max-age=60"},
 		{"no-store is kept", "no-store, max-age=0", false, "no-store, max-age=0"},
+		{"directives are case-insensitive", "Private, Max-Age=60", true, "Private, Max-Age=60"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

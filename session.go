@@ -404,9 +404,8 @@ func (s *Session) fits(size int, key string, valueLen int) error {
 	return &SizeError{Name: s.m.cfg.Name, Size: total, Limit: MaxCookieSize, Largest: largest}
 }
 
-// commit decides what the response must carry and returns the cookie to
-// set, or nil. It runs once.
-// It also reports whether the session was read.
+// commit decides, once, what the response must carry: it returns the
+// cookie to set or nil, and whether the session was read.
 func (s *Session) commit(now time.Time) (c *http.Cookie, read bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
