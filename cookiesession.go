@@ -63,8 +63,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -129,6 +131,8 @@ type Manager struct {
 	cfg   Config
 	keys  *KeyRing
 	codec *Codec
+	scope string // the Set-Cookie attributes Path and Domain
+	flags string // HttpOnly, Secure, SameSite and Partitioned
 }
 
 type contextKey struct{ m *Manager }
@@ -163,7 +167,7 @@ func New(keys *KeyRing, cfg Config) (*Manager, error) {
 	codec := NewCodec(keys, cfg.Lifetime)
 	codec.skew = cfg.ClockSkew
 	codec.idle = cfg.IdleTimeout
-	return &Manager{cfg: cfg, keys: keys, codec: codec}, nil
+	return &Manager{cfg: cfg, keys: keys, codec: codec, scope: cookieScope(&cfg), flags: cookieFlags(&cfg)}, nil
 }
 
 func (cfg *Config) check() error {
@@ -217,7 +221,8 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rw := &responseWriter{ResponseWriter: w}
 		rw.s = Session{m: m}
-		r = r.WithContext(context.WithValue(r.Context(), contextKey{m}, &rw.s))
+		rw.ctx = sessionContext{Context: r.Context(), m: m, s: &rw.s}
+		r = r.WithContext(&rw.ctx)
 		rw.s.req = r
 		next.ServeHTTP(rw, r)
 		rw.commit()
@@ -261,10 +266,10 @@ func (m *Manager) writeHeaders(h http.Header, s *Session) error {
 	if read {
 		addVary(h)
 	}
-	if c == nil || err != nil {
+	if c == "" || err != nil {
 		return err
 	}
-	h.Add("Set-Cookie", c.String())
+	h.Add("Set-Cookie", c)
 	if cc := strings.ToLower(strings.Join(h.Values("Cache-Control"), ",")); !strings.Contains(cc, "no-store") && !strings.Contains(cc, "private") {
 		h.Set("Cache-Control", "no-store")
 	}
@@ -295,35 +300,103 @@ func (m *Manager) renewalDue(p *payload, now time.Time) bool {
 	return m.cfg.IdleTimeout > 0 && now.Unix()-p.renewedAt >= int64(m.cfg.IdleTimeout/time.Second/4)
 }
 
-// cookie returns the Set-Cookie for value, or a deleting one if p is nil.
-func (m *Manager) cookie(value string, p *payload, now time.Time) *http.Cookie {
-	c := &http.Cookie{
-		Name:        m.cfg.Name,
-		Value:       value,
-		Path:        m.cfg.Path,
-		Domain:      m.cfg.Domain,
-		Secure:      !m.cfg.InsecureNoSecure,
-		HttpOnly:    true,
-		SameSite:    m.cfg.SameSite,
-		Partitioned: m.cfg.Partitioned,
-	}
+// setCookie returns the Set-Cookie line for value, or a deleting one if p
+// is nil. The line is built here, not by http.Cookie.String: New checked
+// the attributes once, and a sealed value is base64url, which needs neither
+// checking nor quoting.
+func (m *Manager) setCookie(value string, p *payload, now time.Time) string {
+	b := make([]byte, 0, len(m.cfg.Name)+len(value)+len(m.scope)+len(m.flags)+64)
+	b = append(b, m.cfg.Name...)
+	b = append(b, '=')
+	b = append(b, value...)
+	b = append(b, m.scope...)
 	switch {
 	case p == nil:
-		c.MaxAge = -1
-		c.Expires = time.Unix(1, 0)
+		b = append(b, "; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0"...)
 	case p.persistent:
 		end := m.codec.expiry(p)
-		c.MaxAge = int(end - now.Unix())
-		c.Expires = time.Unix(end, 0)
+		b = append(b, "; Expires="...)
+		b = time.Unix(end, 0).UTC().AppendFormat(b, http.TimeFormat)
+		b = append(b, "; Max-Age="...)
+		b = strconv.AppendInt(b, end-now.Unix(), 10)
 	}
-	return c
+	b = append(b, m.flags...)
+	return string(b)
 }
 
-// responseWriter commits the session before the first byte of the response.
+// cookieScope and cookieFlags return the attributes of every Set-Cookie line
+// of cfg, in the order of http.Cookie.String.
+func cookieScope(cfg *Config) string {
+	a := "; Path=" + cfg.Path
+	if cfg.Domain != "" {
+		a += "; Domain=" + strings.TrimPrefix(cfg.Domain, ".")
+	}
+	return a
+}
+
+func cookieFlags(cfg *Config) string {
+	a := "; HttpOnly"
+	if !cfg.InsecureNoSecure {
+		a += "; Secure"
+	}
+	switch cfg.SameSite {
+	case http.SameSiteStrictMode:
+		a += "; SameSite=Strict"
+	case http.SameSiteNoneMode:
+		a += "; SameSite=None"
+	default:
+		a += "; SameSite=Lax"
+	}
+	if cfg.Partitioned {
+		a += "; Partitioned"
+	}
+	return a
+}
+
+// cookieValues yields the value of each cookie called name in the request's
+// Cookie headers, in order, without the copying and checking of
+// http.Request.Cookies: Codec.open's strict base64 refuses any bad byte.
+func cookieValues(h http.Header, name string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for _, line := range h["Cookie"] {
+			for part := range strings.SplitSeq(line, ";") {
+				n, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+				if !ok || n != name {
+					continue
+				}
+				if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+					v = v[1 : len(v)-1]
+				}
+				if !yield(v) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// responseWriter commits the session before the first byte of the
+// response. It also holds the request's context, so that the middleware
+// allocates once for both.
 type responseWriter struct {
 	http.ResponseWriter
 	s    Session
+	ctx  sessionContext
 	done bool
+}
+
+// sessionContext is the request's context with the session of a Manager.
+type sessionContext struct {
+	context.Context
+	m *Manager
+	s *Session
+}
+
+func (c *sessionContext) Value(key any) any {
+	if k, ok := key.(contextKey); ok && k.m == c.m {
+		return c.s
+	}
+	return c.Context.Value(key)
 }
 
 func (w *responseWriter) commit() {

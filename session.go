@@ -66,8 +66,8 @@ func (s *Session) load() error {
 	now := time.Now()
 	var firstErr error
 	var best *payload
-	for _, c := range s.req.CookiesNamed(s.m.cfg.Name) {
-		p, k, err := s.m.codec.open(s.m.cfg.Name, c.Value, now)
+	for v := range cookieValues(s.req.Header, s.m.cfg.Name) {
+		p, k, err := s.m.codec.open(s.m.cfg.Name, v, now)
 		if err != nil {
 			firstErr = cmp.Or(firstErr, err)
 			continue
@@ -405,13 +405,13 @@ func (s *Session) fits(size int, key string, valueLen int) error {
 }
 
 // commit decides, once, what the response must carry: it returns the
-// cookie to set or nil, and whether the session was read.
-func (s *Session) commit(now time.Time) (c *http.Cookie, read bool, err error) {
+// Set-Cookie line or "", and whether the session was read.
+func (s *Session) commit(now time.Time) (setCookie string, read bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.committed || !s.loaded {
 		s.committed = true
-		return nil, s.loaded, nil
+		return "", s.loaded, nil
 	}
 	s.committed = true
 	if now.Unix() >= s.p.expiresAt { // expired during the request
@@ -421,15 +421,15 @@ func (s *Session) commit(now time.Time) (c *http.Cookie, read bool, err error) {
 		s.p.renewedAt = max(now.Unix(), s.p.issuedAt)
 		v, err := s.m.codec.seal(s.m.cfg.Name, &s.p)
 		if err != nil {
-			return nil, true, err
+			return "", true, err
 		}
-		return s.m.cookie(v, &s.p, now), true, nil
+		return s.m.setCookie(v, &s.p, now), true, nil
 	}
 	// Destroyed, or emptied by Delete, Clear or Flashes: delete the cookie.
 	if s.destroyed || (s.dirty && !s.isNew) {
-		return s.m.cookie("", nil, now), true, nil
+		return s.m.setCookie("", nil, now), true, nil
 	}
-	return nil, true, nil
+	return "", true, nil
 }
 
 func marshal(key string, value any) ([]byte, error) {

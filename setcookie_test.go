@@ -1,0 +1,55 @@
+package cookiesession
+
+import (
+	"net/http"
+	"testing"
+	"time"
+)
+
+// TestSetCookieMatchesNetHTTP checks the hand-built Set-Cookie line against
+// http.Cookie.String for every attribute the configuration can set.
+func TestSetCookieMatchesNetHTTP(t *testing.T) {
+	ring, err := NewKeyRing(GenerateKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_800_000_000, 0)
+	for _, cfg := range []Config{
+		{},
+		{Name: "app", Path: "/app", Domain: ".example.com", SameSite: http.SameSiteStrictMode},
+		{Name: "__Secure-embed", SameSite: http.SameSiteNoneMode, Partitioned: true},
+		{Name: "dev", InsecureNoSecure: true},
+	} {
+		m, err := New(ring, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := &payload{}
+		m.start(p, now)
+		for _, tc := range []struct {
+			name       string
+			p          *payload
+			persistent bool
+			want       http.Cookie
+		}{
+			{"persistent", p, true, http.Cookie{MaxAge: 86400, Expires: now.Add(24 * time.Hour)}},
+			{"browser session", p, false, http.Cookie{}},
+			{"delete", nil, false, http.Cookie{MaxAge: -1, Expires: time.Unix(1, 0)}},
+		} {
+			t.Run(m.cfg.Name+"/"+tc.name, func(t *testing.T) {
+				value := "AQIDBA"
+				if tc.p == nil {
+					value = ""
+				} else {
+					tc.p.persistent = tc.persistent
+				}
+				want := tc.want
+				want.Name, want.Value, want.Path, want.Domain = m.cfg.Name, value, m.cfg.Path, m.cfg.Domain
+				want.HttpOnly, want.Secure, want.SameSite, want.Partitioned = true, !cfg.InsecureNoSecure, m.cfg.SameSite, cfg.Partitioned
+				if got, want := m.setCookie(value, tc.p, now), want.String(); got != want {
+					t.Errorf("got  %s\nwant %s", got, want)
+				}
+			})
+		}
+	}
+}
