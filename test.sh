@@ -25,6 +25,6 @@ for target in $(go test -list '^Fuzz' . | grep '^Fuzz'); do
 	go test -run '^$' -fuzz "^${target}\$" -fuzztime "${FUZZTIME:-5s}" .
 done
 
-oldest=$(go list -m -f '{{.GoVersion}}' .)
+oldest=$(go list -m -f '{{.GoVersion}}')
 echo "== go test on go${oldest}"
 GOTOOLCHAIN="go${oldest}" go test -count=1 ./...
