@@ -1,7 +1,6 @@
 package cookiesession_test
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -126,17 +125,13 @@ func ExampleParseKeyRing_refused() {
 
 // A KeyRing prints its key IDs, never its keys.
 func ExampleKeyRing_String() {
-	// A fixed example key, so that the output is fixed: do not use.
-	example := sha256.Sum256([]byte("cookiesession example key"))
-	ring, err := cookiesession.NewKeyRing(example[:])
-	if err != nil {
-		log.Fatal(err)
-	}
+	// The published development key, so that the output is fixed: do not use.
+	ring := cookiesession.InsecureDevelopmentKeyRing()
 	fmt.Println(ring)
 	fmt.Printf("%#v\n", struct{ Keys *cookiesession.KeyRing }{ring})
 	fmt.Println(ring.PrimaryID())
 	// Output:
-	// KeyRing[745a0717]
-	// struct { Keys *cookiesession.KeyRing }{Keys:KeyRing[745a0717]}
-	// 745a0717
+	// KeyRing[a6b3c004]
+	// struct { Keys *cookiesession.KeyRing }{Keys:KeyRing[a6b3c004]}
+	// a6b3c004
 }

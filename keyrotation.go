@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/chacha20poly1305"
 )
@@ -260,7 +262,7 @@ func checkSecret(s []byte) error {
 	if hasShortPeriod(s) || isCountingSequence(s) {
 		return errors.New("the key is a repeating pattern, not random bytes")
 	}
-	if isPrintable(s) {
+	if isText(s) {
 		return errors.New("the key is printable text, not random bytes; base64-encode GenerateKey's output instead")
 	}
 	var seen [256]bool
@@ -298,9 +300,14 @@ func isCountingSequence(s []byte) bool {
 	return true
 }
 
-func isPrintable(s []byte) bool {
-	for _, c := range s {
-		if c < 0x20 || c > 0x7e {
+// isText reports whether s is UTF-8 text: printable characters and
+// whitespace, as when a passphrase (with its newline) is base64-encoded.
+func isText(s []byte) bool {
+	if !utf8.Valid(s) {
+		return false
+	}
+	for _, r := range string(s) {
+		if !unicode.IsPrint(r) && r != '\t' && r != '\n' && r != '\r' {
 			return false
 		}
 	}

@@ -139,6 +139,8 @@ func TestNewKeyRingRefuses(t *testing.T) {
 		{"counting up by 7 with wrap", [][]byte{seq(0xf0, 7)}},
 		{"counting down", [][]byte{seq(0xff, 0xff)}},
 		{"printable text", [][]byte{[]byte("correct horse battery staple 123")}},
+		{"a passphrase and its newline", [][]byte{[]byte("correct horse battery staple 1\n")}},
+		{"UTF-8 text", [][]byte{[]byte("clé secrète: ünïcödé tëxt")}},
 		{"base64 text instead of its bytes", [][]byte{[]byte(b64url(testSecret(1))[:KeySize])}},
 		{"hex text instead of its bytes", [][]byte{[]byte(hex.EncodeToString(testSecret(1))[:KeySize])}},
 		{"8 distinct bytes", [][]byte{fewDistinct}},
