@@ -270,12 +270,15 @@ func (c *Codec) checkTimes(p *payload, now time.Time) error {
 	return nil
 }
 
-// expiry is when p ends: its absolute expiry or the end of the idle timeout.
+// expiry is when p ends: its sealed expiry, the end of the lifetime the
+// codec allows now (so lowering it also shortens sessions already issued),
+// or the end of the idle timeout, whichever comes first.
 func (c *Codec) expiry(p *payload) int64 {
-	if c.idle <= 0 {
-		return p.expiresAt
+	end := min(p.expiresAt, p.issuedAt+int64(c.maxAge/time.Second))
+	if c.idle > 0 {
+		end = min(end, p.renewedAt+int64(c.idle/time.Second))
 	}
-	return min(p.expiresAt, p.renewedAt+int64(c.idle/time.Second))
+	return end
 }
 
 // additionalData is the header's version and key ID followed by the cookie

@@ -118,7 +118,8 @@ type Config struct {
 	// OnInvalid, if set, is called once for a request whose session cookie
 	// could not be opened, with an error matching ErrInvalid; errors.As
 	// gives an *InvalidError with the reason. The request goes on with a new,
-	// empty session, which OnInvalid may use (to add a flash, say). The
+	// empty session, which OnInvalid may use through Manager.Get (to add a
+	// flash, say) when the request came through Manager.Handler. The
 	// invalid cookie is left alone, not deleted: it may come from a replica
 	// with a newer key ring, and it is replaced as soon as the session is
 	// written. Default nil.
@@ -213,10 +214,11 @@ func (cfg *Config) check() error {
 // request that never uses the session costs no decoding and sets nothing.
 // If next panics, nothing is committed.
 //
-// Responses that read the session get "Vary: Cookie"; responses that set or
-// delete the cookie get "Cache-Control: no-store" unless they already say
-// no-store or private, so no shared cache serves one user's cookie to
-// another.
+// Responses that read the session before the commit get "Vary: Cookie";
+// responses that set or delete the cookie get "Cache-Control: no-store"
+// unless they already say no-store or private, so no shared cache serves one
+// user's cookie to another. A handler that reads the session only after
+// writing has begun must set its own Vary and Cache-Control headers.
 func (m *Manager) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rw := &responseWriter{ResponseWriter: w}
@@ -270,10 +272,24 @@ func (m *Manager) writeHeaders(h http.Header, s *Session) error {
 		return err
 	}
 	h.Add("Set-Cookie", c)
-	if cc := strings.ToLower(strings.Join(h.Values("Cache-Control"), ",")); !strings.Contains(cc, "no-store") && !strings.Contains(cc, "private") {
+	if !uncacheable(h) {
 		h.Set("Cache-Control", "no-store")
 	}
 	return nil
+}
+
+// uncacheable reports whether Cache-Control keeps the response out of shared
+// caches: no-store, or private without a field list (private="X" leaves the
+// rest of the response shareable).
+func uncacheable(h http.Header) bool {
+	for _, line := range h.Values("Cache-Control") {
+		for d := range strings.SplitSeq(line, ",") {
+			if d = strings.TrimSpace(d); strings.EqualFold(d, "no-store") || strings.EqualFold(d, "private") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func addVary(h http.Header) {
@@ -433,9 +449,18 @@ func (w *responseWriter) FlushError() error {
 	return http.NewResponseController(w.ResponseWriter).Flush()
 }
 
-// Hijack commits nothing: a hijacked connection carries no session cookie.
+// Hijack hands over the connection, which carries no session cookie: the
+// session is committed with nothing written, so a later change is refused
+// (ErrCommitted, or a panic) instead of lost.
 func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	return http.NewResponseController(w.ResponseWriter).Hijack()
+	c, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err == nil {
+		w.done = true
+		w.s.mu.Lock()
+		w.s.committed = true
+		w.s.mu.Unlock()
+	}
+	return c, rw, err
 }
 
 // Unwrap returns the wrapped writer, for http.ResponseController.

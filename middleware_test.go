@@ -652,6 +652,7 @@ func TestCacheGuard(t *testing.T) {
 		{"private is kept", "private, max-age=60", true, "private, max-age=60"},
 		{"no-store is kept", "no-store, max-age=0", false, "no-store, max-age=0"},
 		{"directives are case-insensitive", "Private, Max-Age=60", true, "Private, Max-Age=60"},
+		{"private with a field list is replaced", `public, max-age=3600, private="X-Debug"`, true, "no-store"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -28,7 +28,9 @@ var ErrCommitted = errors.New("cookiesession: session changed after the response
 // The cookie is read the first time a method is called, not before. Its
 // methods are safe for use by several goroutines serving one request.
 // Changes reach the browser when the response is committed: see
-// [Manager.Handler] and [Manager.Save].
+// [Manager.Handler] and [Manager.Save]. After that, Set and Flash return
+// [ErrCommitted] and the other methods that may change the session panic,
+// so that no change is lost silently.
 type Session struct {
 	m   *Manager
 	req *http.Request
@@ -43,6 +45,21 @@ type Session struct {
 	dirty     bool // the cookie must be written
 	destroyed bool
 	committed bool
+}
+
+// maxCandidates is how many cookies of the session's name load tries.
+const maxCandidates = 8
+
+// lockToChange is lock for the methods that may change the session. After
+// the response's headers were sent a change would be lost, so it panics,
+// whether or not the call would have changed anything; Set and Flash return
+// ErrCommitted instead.
+func (s *Session) lockToChange() {
+	s.lock()
+	if s.committed {
+		s.mu.Unlock()
+		panic("cookiesession: session changed after the response's headers were sent; the change would be lost")
+	}
 }
 
 // lock locks s, opening the request's cookie on first use. Config.OnInvalid
@@ -66,7 +83,15 @@ func (s *Session) load() error {
 	now := time.Now()
 	var firstErr error
 	var best *payload
+	var buf [maxCandidates]string
+	tried := buf[:0]
 	for v := range cookieValues(s.req.Header, s.m.cfg.Name) {
+		// Browsers send a few cookies of one name (other paths or domains);
+		// more, or the same value again, is not worth decrypting.
+		if len(tried) == maxCandidates || slices.Contains(tried, v) {
+			continue
+		}
+		tried = append(tried, v)
 		p, k, err := s.m.codec.open(s.m.cfg.Name, v, now)
 		if err != nil {
 			firstErr = cmp.Or(firstErr, err)
@@ -156,7 +181,7 @@ func (s *Session) Set(key string, value any) error {
 
 // Delete removes the value stored under key, if any.
 func (s *Session) Delete(key string) {
-	s.lock()
+	s.lockToChange()
 	defer s.mu.Unlock()
 	if i, ok := s.find(key); ok {
 		s.change()
@@ -167,7 +192,7 @@ func (s *Session) Delete(key string) {
 
 // Clear removes every value, keeping the session's ID, times and flashes.
 func (s *Session) Clear() {
-	s.lock()
+	s.lockToChange()
 	defer s.mu.Unlock()
 	if len(s.p.entries) > 0 {
 		s.change()
@@ -211,10 +236,11 @@ func (s *Session) Flash(kind, message string) error {
 }
 
 // Flashes returns and removes the messages of the given kind, oldest first.
-// Read flashes before writing the response: removing them afterwards could
-// not reach the browser, so it panics, like every change after the commit.
+// Read flashes before writing the response: afterwards their removal could
+// not reach the browser, so Flashes panics, like every method that may
+// change the session once the response's headers are sent.
 func (s *Session) Flashes(kind string) []string {
-	s.lock()
+	s.lockToChange()
 	defer s.mu.Unlock()
 	if !slices.ContainsFunc(s.p.flashes, func(f entry) bool { return f.key == kind }) {
 		return nil
@@ -239,7 +265,7 @@ func (s *Session) Flashes(kind string) []string {
 // a new, empty session. Anything stored in s afterwards (a "logged out"
 // flash, say) is sent in a new cookie with a new ID instead.
 func (s *Session) Destroy() {
-	s.lock()
+	s.lockToChange()
 	defer s.mu.Unlock()
 	s.change()
 	s.reset(time.Now())
@@ -252,7 +278,7 @@ func (s *Session) Destroy() {
 // privileges, so that a session ID planted before (session fixation) is
 // worth nothing afterwards.
 func (s *Session) Regenerate() {
-	s.lock()
+	s.lockToChange()
 	defer s.mu.Unlock()
 	s.change()
 	s.m.start(&s.p, time.Now())
@@ -261,9 +287,9 @@ func (s *Session) Regenerate() {
 // Touch re-issues the cookie on this response, restarting the idle timeout.
 // It does not extend the absolute lifetime.
 func (s *Session) Touch() {
-	s.lock()
+	s.lockToChange()
 	defer s.mu.Unlock()
-	s.mustWrite()
+	s.dirty = true
 }
 
 // SetPersistent chooses between a persistent cookie (the default), which
@@ -271,7 +297,7 @@ func (s *Session) Touch() {
 // which it drops when it closes: "remember me" off. The choice is sealed in
 // the cookie and kept by later requests.
 func (s *Session) SetPersistent(persistent bool) {
-	s.lock()
+	s.lockToChange()
 	defer s.mu.Unlock()
 	if s.p.persistent != persistent {
 		s.change()
@@ -352,20 +378,8 @@ func (s *Session) Size() int {
 
 func (s *Session) populated() bool { return len(s.p.entries) > 0 || len(s.p.flashes) > 0 }
 
-// change records a change that the cookie must carry. A change after the
-// response's headers were sent would be lost, so it panics: Set and Flash
-// return ErrCommitted before getting here.
-func (s *Session) change() {
-	s.mustWrite()
-	s.changed = true
-}
-
-func (s *Session) mustWrite() {
-	if s.committed {
-		panic("cookiesession: session changed after the response's headers were sent; the change would be lost")
-	}
-	s.dirty = true
-}
+// change records a change that the cookie must carry.
+func (s *Session) change() { s.changed, s.dirty = true, true }
 
 func (s *Session) writable() error {
 	if s.committed {

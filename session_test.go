@@ -291,6 +291,8 @@ func TestChangeAfterCommit(t *testing.T) {
 		{"Clear", func(s *cookiesession.Session) error { s.Clear(); return nil }, true},
 		{"SetPersistent", func(s *cookiesession.Session) error { s.SetPersistent(false); return nil }, true},
 		{"Touch", func(s *cookiesession.Session) error { s.Touch(); return nil }, true},
+		{"Delete of a missing key", func(s *cookiesession.Session) error { s.Delete("missing"); return nil }, true},
+		{"Flashes with none pending", func(s *cookiesession.Session) error { s.Flashes("none"); return nil }, true},
 	}
 	// state is what a refused change must leave as it was.
 	type state struct {
