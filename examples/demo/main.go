@@ -60,6 +60,10 @@ func run(ctx context.Context, addr string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkDevKeyListener(keys, ln); err != nil {
+		ln.Close()
+		return err
+	}
 	log.Printf("demo: sealing sessions with key %s", keys.PrimaryID())
 	log.Printf("demo: open http://%s", ln.Addr())
 
@@ -115,6 +119,18 @@ func checkDevKeyAddr(addr string) error {
 	return fmt.Errorf("refusing to listen on %s with the published development key: other machines could reach it, "+
 		"and anyone can forge cookies under that key. Set %s to your own keys "+
 		"(%s=$(head -c 32 /dev/urandom | base64)), or listen on 127.0.0.1", addr, keysVar, keysVar)
+}
+
+// checkDevKeyListener checks the address actually bound, in case a name
+// such as localhost resolved to an address other machines can reach.
+func checkDevKeyListener(keys *cookiesession.KeyRing, ln net.Listener) error {
+	if keys.PrimaryID() != cookiesession.InsecureDevelopmentKeyRing().PrimaryID() {
+		return nil
+	}
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && tcp.IP.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("refusing to serve the published development key on %s, which is not a loopback address; set %s", ln.Addr(), keysVar)
 }
 
 // newServer returns the demo's server: the app with timeouts that keep slow

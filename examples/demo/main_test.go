@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -349,6 +350,35 @@ func TestCheckDevKeyAddr(t *testing.T) {
 				t.Errorf("error does not say how to fix it: %v", err)
 			}
 		})
+	}
+}
+
+// TestCheckDevKeyListener checks the address actually bound: the
+// development key is served on loopback only, whatever name was given.
+func TestCheckDevKeyListener(t *testing.T) {
+	dev := cookiesession.InsecureDevelopmentKeyRing()
+	own, err := cookiesession.NewKeyRing(cookiesession.GenerateKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		addr string
+		keys *cookiesession.KeyRing
+		ok   bool
+	}{
+		{"127.0.0.1:0", dev, true},
+		{"0.0.0.0:0", dev, false}, // every interface
+		{"0.0.0.0:0", own, true},
+	} {
+		ln, err := net.Listen("tcp", tc.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = checkDevKeyListener(tc.keys, ln)
+		ln.Close()
+		if (err == nil) != tc.ok {
+			t.Errorf("checkDevKeyListener(%s, %v): got %v, want ok=%v", tc.addr, tc.keys, err, tc.ok)
+		}
 	}
 }
 
