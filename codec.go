@@ -7,6 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -166,10 +169,17 @@ func (c *Codec) Encode(name string, value any) (string, error) {
 		return "", fmt.Errorf("cookiesession: encoding value: %w", err)
 	}
 	now := time.Now().Unix()
-	p := &payload{issuedAt: now, renewedAt: now, expiresAt: now + int64(c.maxAge/time.Second), persistent: true}
+	p := payload{issuedAt: now, renewedAt: now, expiresAt: now + int64(c.maxAge/time.Second), persistent: true}
 	p.id = newID()
 	p.entries = []entry{{key: codecEntry, value: v}}
-	return c.seal(name, p)
+	buf := getBuf()
+	defer putBuf(buf)
+	b, err := c.seal(*buf, name, &p)
+	if err != nil {
+		return "", err
+	}
+	*buf = b
+	return string(b), nil
 }
 
 // Decode opens value, sealed for the cookie called name, and unmarshals it
@@ -177,8 +187,10 @@ func (c *Codec) Encode(name string, value any) (string, error) {
 // [ErrInvalid]; an expired value also matches [ErrExpired]. A value opened
 // with a key other than the ring's primary still decodes.
 func (c *Codec) Decode(name, value string, dst any) error {
-	p, _, err := c.open(name, value, time.Now())
-	if err != nil {
+	// The plaintext is not pooled: an UnmarshalJSON method that keeps its
+	// input, against its contract, must not see another request's session.
+	var p payload
+	if _, err := c.open(&p, name, value, time.Now()); err != nil {
 		return err
 	}
 	if len(p.entries) != 1 || p.entries[0].key != codecEntry || len(p.flashes) != 0 {
@@ -193,67 +205,80 @@ func (c *Codec) Decode(name, value string, dst any) error {
 	return nil
 }
 
-// seal encodes p for the cookie called name under the ring's primary key
-// with a fresh random nonce.
-func (c *Codec) seal(name string, p *payload) (string, error) {
+// seal appends the cookie value for p, sealed for the cookie called name
+// under the ring's primary key with a fresh random nonce, to dst.
+func (c *Codec) seal(dst []byte, name string, p *payload) ([]byte, error) {
 	var nonce [nonceSize]byte
 	rand.Read(nonce[:])
-	return c.sealNonce(name, p, c.ring.primary(), nonce[:])
+	return c.appendSeal(dst, name, p, c.ring.primary(), nonce[:])
 }
 
-func (c *Codec) sealNonce(name string, p *payload, k *ringKey, nonce []byte) (string, error) {
+func (c *Codec) appendSeal(dst []byte, name string, p *payload, k *ringKey, nonce []byte) ([]byte, error) {
 	n := p.plainLen()
 	if size := len(name) + encodedLen(n); size > MaxCookieSize {
-		return "", &SizeError{Name: name, Size: size, Limit: MaxCookieSize}
+		return dst, &SizeError{Name: name, Size: size, Limit: MaxCookieSize}
 	}
-	buf := make([]byte, headerSize, headerSize+n+tagSize)
-	buf[0] = version1
-	copy(buf[1:], k.id[:])
-	copy(buf[1+keyIDSize:], nonce)
-	plain := appendPlain(buf[headerSize:], p)
+	// The scratch buffer holds the header, then the additional data, then
+	// the plaintext, sealed in place and moved up to the header at the end.
+	scratch := getBuf()
+	defer putBuf(scratch)
+	need := headerSize + adLen(name) + n + tagSize
+	buf := slices.Grow((*scratch)[:0], need)
+	*scratch = buf[:need]
+	buf = append(buf, version1)
+	buf = append(buf, k.id[:]...)
+	buf = append(buf, nonce...)
+	ad := appendAD(buf[headerSize:headerSize], buf[:1+keyIDSize], name)
+	plain := appendPlain(ad[len(ad):], p)
 	if plain == nil {
-		return "", errors.New("cookiesession: session key, value or times out of range")
+		return dst, errors.New("cookiesession: session key, value or times out of range")
 	}
-	sealed := k.aead.Seal(buf[headerSize:headerSize], buf[1+keyIDSize:headerSize], plain, additionalData(buf[:1+keyIDSize], name))
-	return b64.EncodeToString(buf[:headerSize+len(sealed)]), nil
+	sealed := k.aead.Seal(plain[:0], buf[1+keyIDSize:headerSize], plain, ad)
+	n = copy(buf[headerSize:cap(buf)], sealed)
+	return b64.AppendEncode(dst, buf[:headerSize+n]), nil
 }
 
 // open authenticates and parses value, sealed for the cookie called name,
-// and checks its times against now. It returns the payload and the key
-// that opened it. Every error is an *InvalidError.
-func (c *Codec) open(name, value string, now time.Time) (*payload, *ringKey, error) {
+// into p, and checks its times against now. It returns the key that opened
+// the value. p's values alias a new allocation, which also holds the
+// additional data. Every error is an *InvalidError, and p is undefined
+// after one.
+func (c *Codec) open(p *payload, name, value string, now time.Time) (*ringKey, error) {
 	if len(name)+len(value) > MaxCookieSize {
-		return nil, nil, invalid(ReasonTooLong)
+		return nil, invalid(ReasonTooLong)
 	}
+	n := b64.DecodedLen(len(value))
+	buf := make([]byte, n+adLen(name))
 	// Strict decoding rejects non-zero trailing bits; the length check rejects
 	// CR and LF, which the decoder skips, so that one cookie has one spelling.
-	buf, err := b64.DecodeString(value)
-	if err != nil || b64.EncodedLen(len(buf)) != len(value) {
-		return nil, nil, invalid(ReasonMalformed)
+	n, err := b64.Decode(buf[:n], []byte(value))
+	if err != nil || b64.EncodedLen(n) != len(value) {
+		return nil, invalid(ReasonMalformed)
 	}
-	if len(buf) < sealedMin {
-		return nil, nil, invalid(ReasonTooShort)
+	raw, rest := buf[:n:n], buf[n:]
+	if len(raw) < sealedMin {
+		return nil, invalid(ReasonTooShort)
 	}
-	if buf[0] != version1 {
-		return nil, nil, invalid(ReasonVersion)
+	if raw[0] != version1 {
+		return nil, invalid(ReasonVersion)
 	}
-	k := c.ring.lookup(buf[1 : 1+keyIDSize])
+	k := c.ring.lookup(raw[1 : 1+keyIDSize])
 	if k == nil {
-		return nil, nil, invalid(ReasonUnknownKey)
+		return nil, invalid(ReasonUnknownKey)
 	}
-	plain, err := k.aead.Open(buf[headerSize:headerSize], buf[1+keyIDSize:headerSize], buf[headerSize:], additionalData(buf[:1+keyIDSize], name))
+	ad := appendAD(rest[:0], raw[:1+keyIDSize], name)
+	plain, err := k.aead.Open(raw[headerSize:headerSize], raw[1+keyIDSize:headerSize], raw[headerSize:], ad)
 	if err != nil {
-		return nil, nil, invalid(ReasonAuth)
+		return nil, invalid(ReasonAuth)
 	}
-	p, ok := parsePlain(plain)
-	if !ok {
-		return nil, nil, invalid(ReasonPlaintext)
+	if !parsePlain(plain, p) {
+		return nil, invalid(ReasonPlaintext)
 	}
 	if err := c.checkTimes(p, now); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	k.used(now)
-	return p, k, nil
+	return k, nil
 }
 
 // checkTimes enforces the sealed expiry and the idle timeout, and rejects
@@ -281,14 +306,16 @@ func (c *Codec) expiry(p *payload) int64 {
 	return end
 }
 
-// additionalData is the header's version and key ID followed by the cookie
-// name with its length as a big-endian uint16.
-func additionalData(header []byte, name string) []byte {
-	ad := make([]byte, 0, len(header)+2+len(name))
-	ad = append(ad, header...)
-	ad = binary.BigEndian.AppendUint16(ad, uint16(len(name)))
-	return append(ad, name...)
+// appendAD appends the additional data of a v1 cookie called name to b:
+// the header's version and key ID, then the name with its length as a
+// big-endian uint16.
+func appendAD(b, header []byte, name string) []byte {
+	b = append(b, header...)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(name)))
+	return append(b, name...)
 }
+
+func adLen(name string) int { return 1 + keyIDSize + 2 + len(name) }
 
 // appendPlain appends the v1 plaintext of p to b. It returns nil if p breaks
 // a rule that parsePlain enforces (times out of order; a key empty, too
@@ -325,13 +352,16 @@ func appendPlain(b []byte, p *payload) []byte {
 	return b
 }
 
-// parsePlain parses a v1 plaintext. Keys share one string allocation and
-// values alias b: no value is unmarshalled here.
-func parsePlain(b []byte) (*payload, bool) {
+// parsePlain parses a v1 plaintext into p and reports whether it is valid;
+// if it is not, p is undefined. The values alias b, and no value is
+// unmarshalled. The entries of both
+// sections share one allocation and their keys another, of just their
+// bytes.
+func parsePlain(b []byte, p *payload) bool {
 	if len(b) < fixedPlain {
-		return nil, false
+		return false
 	}
-	p := &payload{
+	*p = payload{
 		issuedAt:  int64(binary.BigEndian.Uint64(b[0:])),
 		expiresAt: int64(binary.BigEndian.Uint64(b[8:])),
 		renewedAt: int64(binary.BigEndian.Uint64(b[16:])),
@@ -339,51 +369,90 @@ func parsePlain(b []byte) (*payload, bool) {
 	copy(p.id[:], b[24:24+idSize])
 	flags := b[24+idSize]
 	if flags&^flagsDefined != 0 || p.issuedAt > p.renewedAt || p.renewedAt >= p.expiresAt {
-		return nil, false
+		return false
 	}
 	p.persistent = flags&flagPersist != 0
-	keys := string(b) // one allocation backs every key
-	off := 24 + idSize + 1
-	var ok bool
-	if p.entries, off, ok = parseSection(b, keys, off, true); !ok {
-		return nil, false
+
+	// First check the framing, counting entries and key bytes.
+	const start = 24 + idSize + 1
+	var count [2]int
+	keyBytes := 0
+	off := start
+	for s := range count {
+		if len(b)-off < 2 {
+			return false
+		}
+		count[s] = int(binary.BigEndian.Uint16(b[off:]))
+		off += 2
+		for range count[s] {
+			if len(b)-off < entryHeader {
+				return false
+			}
+			k, v, end := entryAt(b, off)
+			if k == v || end > len(b) {
+				return false
+			}
+			keyBytes += v - k
+			off = end
+		}
 	}
-	if p.flashes, off, ok = parseSection(b, keys, off, false); !ok {
-		return nil, false
+	if off != len(b) {
+		return false
 	}
-	return p, off == len(b)
+	if count[0]+count[1] == 0 {
+		return true
+	}
+
+	// Then slice the entries. Strings that a Builder returned stay valid as
+	// it grows, and sized once it does not grow: one allocation, of just the
+	// key bytes, backs every key.
+	var keys strings.Builder
+	keys.Grow(keyBytes)
+	es := make([]entry, count[0]+count[1])
+	off = start
+	for s, i := 0, 0; s < len(count); s++ {
+		off += 2
+		for j := range count[s] {
+			k, v, end := entryAt(b, off)
+			keys.Write(b[k:v])
+			key := keys.String()[keys.Len()-(v-k):]
+			if !utf8.ValidString(key) || (s == 0 && j > 0 && es[i-1].key >= key) {
+				return false
+			}
+			es[i] = entry{key: key, value: b[v:end:end]}
+			off = end
+			i++
+		}
+	}
+	if count[0] > 0 {
+		p.entries = es[:count[0]:count[0]]
+	}
+	if count[1] > 0 {
+		p.flashes = es[count[0]:]
+	}
+	return true
 }
 
-func parseSection(b []byte, keys string, off int, sorted bool) ([]entry, int, bool) {
-	if len(b)-off < 2 {
-		return nil, off, false
-	}
-	n := int(binary.BigEndian.Uint16(b[off:]))
-	off += 2
-	if n == 0 {
-		return nil, off, true
-	}
-	if n > (len(b)-off)/(entryHeader+1) {
-		return nil, off, false
-	}
-	es := make([]entry, n)
-	for i := range es {
-		if len(b)-off < entryHeader {
-			return nil, off, false
-		}
-		kl, vl := int(b[off]), int(binary.BigEndian.Uint16(b[off+1:]))
-		off += entryHeader
-		if kl == 0 || len(b)-off < kl+vl {
-			return nil, off, false
-		}
-		key := keys[off : off+kl]
-		if !utf8.ValidString(key) || (sorted && i > 0 && es[i-1].key >= key) {
-			return nil, off, false
-		}
-		es[i] = entry{key: key, value: b[off+kl : off+kl+vl : off+kl+vl]}
-		off += kl + vl
-	}
-	return es, off, true
+// entryAt returns where the key and the value of the entry framed at off
+// start, and where the entry ends.
+func entryAt(b []byte, off int) (key, value, end int) {
+	key = off + entryHeader
+	value = key + int(b[off])
+	return key, value, value + int(binary.BigEndian.Uint16(b[off+1:]))
+}
+
+// bufPool holds scratch buffers for sealing, each large enough for any
+// cookie's sealed bytes and additional data, or for a Set-Cookie line. A
+// buffer comes out of getBuf empty; putBuf clears its length, which the
+// user sets to cover what it wrote.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 2*MaxCookieSize); return &b }}
+
+func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
+
+func putBuf(b *[]byte) {
+	clear(*b)
+	*b = (*b)[:0]
+	bufPool.Put(b)
 }
 
 func newID() (id [idSize]byte) {

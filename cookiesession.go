@@ -316,15 +316,21 @@ func (m *Manager) renewalDue(p *payload, now time.Time) bool {
 	return m.cfg.IdleTimeout > 0 && now.Unix()-p.renewedAt >= int64(m.cfg.IdleTimeout/time.Second/4)
 }
 
-// setCookie returns the Set-Cookie line for value, or a deleting one if p
-// is nil. The line is built here, not by http.Cookie.String: New checked
+// setCookie returns the Set-Cookie line that carries p, sealed, or one
+// that deletes the cookie if p is nil. The line is built here, not by http.Cookie.String: New checked
 // the attributes once, and a sealed value is base64url, which needs neither
 // checking nor quoting.
-func (m *Manager) setCookie(value string, p *payload, now time.Time) string {
-	b := make([]byte, 0, len(m.cfg.Name)+len(value)+len(m.scope)+len(m.flags)+64)
-	b = append(b, m.cfg.Name...)
+func (m *Manager) setCookie(p *payload, now time.Time) (string, error) {
+	buf := getBuf()
+	b := append(*buf, m.cfg.Name...)
+	defer func() { *buf = b; putBuf(buf) }()
 	b = append(b, '=')
-	b = append(b, value...)
+	if p != nil {
+		var err error
+		if b, err = m.codec.seal(b, m.cfg.Name, p); err != nil {
+			return "", err
+		}
+	}
 	b = append(b, m.scope...)
 	switch {
 	case p == nil:
@@ -337,7 +343,7 @@ func (m *Manager) setCookie(value string, p *payload, now time.Time) string {
 		b = strconv.AppendInt(b, end-now.Unix(), 10)
 	}
 	b = append(b, m.flags...)
-	return string(b)
+	return string(b), nil
 }
 
 // cookieScope and cookieFlags return the attributes of every Set-Cookie line

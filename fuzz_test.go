@@ -32,7 +32,7 @@ func FuzzDecode(f *testing.F) {
 	ring := testRing(f, 1, 2, 3)
 	c := NewCodec(ring, 0)
 	f.Fuzz(func(t *testing.T, name, value string, now int64) {
-		p, k, err := c.open(name, value, time.Unix(now, 0))
+		p, k, err := c.openNew(name, value, time.Unix(now, 0))
 		var dst any
 		if derr := c.Decode(name, value, &dst); derr != nil && !errors.Is(derr, ErrInvalid) {
 			t.Errorf("Decode: got %v, want nil or ErrInvalid", derr)
@@ -50,7 +50,7 @@ func FuzzDecode(f *testing.F) {
 		if err != nil || b64.EncodeToString(raw) != value {
 			t.Fatalf("accepted %q, which is not canonical base64url", value)
 		}
-		plain, err := k.aead.Open(nil, raw[1+keyIDSize:headerSize], raw[headerSize:], additionalData(raw[:1+keyIDSize], name))
+		plain, err := k.aead.Open(nil, raw[1+keyIDSize:headerSize], raw[headerSize:], appendAD(nil, raw[:1+keyIDSize], name))
 		if err != nil {
 			t.Fatalf("accepted value does not open with its key: %v", err)
 		}
@@ -129,14 +129,14 @@ func FuzzRoundTrip(f *testing.F) {
 		if len(name)+len(v) > MaxCookieSize {
 			t.Fatalf("sealNonce: got %d bytes with the name, want <= %d", len(name)+len(v), MaxCookieSize)
 		}
-		q, ok := parsePlain(appendPlain(nil, p))
+		q, ok := parseNew(appendPlain(nil, p))
 		if !ok || !equalSpec(specFromPayload(q), want) {
-			t.Fatalf("parsePlain(appendPlain(p)): got %v, %v; want %v", ok, q != nil, want)
+			t.Fatalf("parseNew(appendPlain(p)): got %v, %v; want %v", ok, q != nil, want)
 		}
 		if renewed < -1<<50 || renewed > 1<<50 {
 			return // beyond any real clock
 		}
-		opened, k, err := c.open(name, v, time.Unix(renewed, 0))
+		opened, k, err := c.openNew(name, v, time.Unix(renewed, 0))
 		if renewed-issued >= int64(c.maxAge/time.Second) {
 			// The codec ends every value at issued_at plus its maximum age.
 			if !errors.Is(err, ErrExpired) {
@@ -174,10 +174,10 @@ func FuzzParsePlain(f *testing.F) {
 		f.Fatal("no seeds in " + vectorsPath)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		p, ok := parsePlain(b)
+		p, ok := parseNew(b)
 		s, specOK := specParse(b)
 		if ok != specOK {
-			t.Fatalf("parsePlain(%x): got %v, spec parser says %v", b, ok, specOK)
+			t.Fatalf("parseNew(%x): got %v, spec parser says %v", b, ok, specOK)
 		}
 		if !ok {
 			return
@@ -186,7 +186,7 @@ func FuzzParsePlain(f *testing.F) {
 			t.Errorf("parsePlain:\ngot  %v\nwant %v", got, s)
 		}
 		if got := appendPlain(nil, p); !bytes.Equal(got, b) {
-			t.Errorf("appendPlain(parsePlain(b)):\ngot  %x\nwant %x", got, b)
+			t.Errorf("appendPlain(parseNew(b)):\ngot  %x\nwant %x", got, b)
 		}
 	})
 }

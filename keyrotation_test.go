@@ -469,7 +469,7 @@ func TestStatsConcurrent(t *testing.T) {
 		wg.Go(func() {
 			for i := range opens {
 				which := (g + i) % 3 % 2 // key 0 twice as often as key 1
-				if _, k, err := c.open(sampleName, cookies[which], now); err != nil || k != ring.keys[which] {
+				if _, k, err := c.openNew(sampleName, cookies[which], now); err != nil || k != ring.keys[which] {
 					t.Errorf("goroutine %d open %d: got %v, want key %d", g, i, err, which)
 					return
 				}
@@ -505,19 +505,19 @@ func TestStatsCountAcceptedOpensOnly(t *testing.T) {
 		start := time.Now()
 		p := &payload{persistent: true}
 		m.start(p, start)
-		v, err := m.codec.seal(m.cfg.Name, p)
+		v, err := m.codec.sealValue(m.cfg.Name, p)
 		if err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(30 * time.Minute)
 		later := time.Now()
 		for _, now := range []time.Time{later, start} { // the second is a late, concurrent open
-			if _, _, err := m.codec.open(m.cfg.Name, v, now); err != nil {
+			if _, _, err := m.codec.openNew(m.cfg.Name, v, now); err != nil {
 				t.Fatalf("open at %v: got %v, want nil", now, err)
 			}
 		}
 		time.Sleep(2 * time.Hour)
-		if _, _, err := m.codec.open(m.cfg.Name, v, time.Now()); !errors.Is(err, ErrExpired) {
+		if _, _, err := m.codec.openNew(m.cfg.Name, v, time.Now()); !errors.Is(err, ErrExpired) {
 			t.Fatalf("open after the idle timeout: got %v, want ErrExpired", err)
 		}
 		st := ring.Stats()[0]

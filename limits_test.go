@@ -76,7 +76,7 @@ func TestPayloadBudget(t *testing.T) {
 			if n := len(name) + len(v); n > MaxCookieSize || n < MaxCookieSize-2 {
 				t.Errorf("records of %d bytes: got %d bytes with the name, want 4094 to 4096", budget, n)
 			}
-			if _, _, err := c.open(name, v, time.Unix(vectorT0, 0)); err != nil {
+			if _, _, err := c.openNew(name, v, time.Unix(vectorT0, 0)); err != nil {
 				t.Errorf("records of %d bytes: open: got %v, want nil", budget, err)
 			}
 			_, err = fits(budget + 1)
@@ -196,7 +196,7 @@ func TestOpenTooLong(t *testing.T) {
 	if err != nil {
 		t.Fatalf("sealNonce with %d bytes of name and value: got %v, want nil", len(fits)+len(v), err)
 	}
-	if _, _, err := c.open(fits, v, now); err != nil {
+	if _, _, err := c.openNew(fits, v, now); err != nil {
 		t.Errorf("open with %d bytes: got %v, want nil", len(fits)+len(v), err)
 	}
 	over := fits + "n"
@@ -204,6 +204,6 @@ func TestOpenTooLong(t *testing.T) {
 		t.Errorf("sealNonce with %d bytes: got %v, want ErrTooLarge", len(over)+len(v), err)
 	}
 	forged := specSeal(testSecret(1), testNonce("too long"), over, appendPlain(nil, samplePayload(vectorT0)))
-	_, _, err = c.open(over, forged, now)
+	_, _, err = c.openNew(over, forged, now)
 	wantInvalid(t, err, ReasonTooLong)
 }

@@ -82,7 +82,8 @@ func (s *Session) load() error {
 	s.loaded = true
 	now := time.Now()
 	var firstErr error
-	var best *payload
+	var p, best payload
+	var bestKey *ringKey
 	var buf [maxCandidates]string
 	tried := buf[:0]
 	for v := range cookieValues(s.req.Header, s.m.cfg.Name) {
@@ -92,17 +93,17 @@ func (s *Session) load() error {
 			continue
 		}
 		tried = append(tried, v)
-		p, k, err := s.m.codec.open(s.m.cfg.Name, v, now)
+		k, err := s.m.codec.open(&p, s.m.cfg.Name, v, now)
 		if err != nil {
 			firstErr = cmp.Or(firstErr, err)
 			continue
 		}
-		if best == nil || p.renewedAt > best.renewedAt || (p.renewedAt == best.renewedAt && p.issuedAt > best.issuedAt) {
-			best, s.key = p, k
+		if bestKey == nil || p.renewedAt > best.renewedAt || (p.renewedAt == best.renewedAt && p.issuedAt > best.issuedAt) {
+			best, bestKey = p, k
 		}
 	}
-	if best != nil {
-		s.p = *best
+	if bestKey != nil {
+		s.p, s.key = best, bestKey
 		s.size = s.p.plainLen()
 		// A cookie sealed under an old key is re-sealed under the primary.
 		s.dirty = s.key != s.m.keys.primary() || s.m.renewalDue(&s.p, now)
@@ -433,15 +434,13 @@ func (s *Session) commit(now time.Time) (setCookie string, read bool, err error)
 	}
 	if s.populated() && (s.dirty || s.destroyed) {
 		s.p.renewedAt = max(now.Unix(), s.p.issuedAt)
-		v, err := s.m.codec.seal(s.m.cfg.Name, &s.p)
-		if err != nil {
-			return "", true, err
-		}
-		return s.m.setCookie(v, &s.p, now), true, nil
+		line, err := s.m.setCookie(&s.p, now)
+		return line, true, err
 	}
 	// Destroyed, or emptied by Delete, Clear or Flashes: delete the cookie.
 	if s.destroyed || (s.dirty && !s.isNew) {
-		return s.m.setCookie("", nil, now), true, nil
+		line, err := s.m.setCookie(nil, now)
+		return line, true, err
 	}
 	return "", true, nil
 }

@@ -727,7 +727,7 @@ func checkValidVector(t *testing.T, v validVector) {
 	if n := len(v.Cookie) + len(v.Value); n > MaxCookieSize {
 		t.Errorf("len(cookie)+len(value): got %d, want <= %d", n, MaxCookieSize)
 	}
-	opened, key, err := c.open(v.Cookie, v.Value, time.Unix(v.Now, 0))
+	opened, key, err := c.openNew(v.Cookie, v.Value, time.Unix(v.Now, 0))
 	if err != nil {
 		t.Fatalf("open: got %v, want nil", err)
 	}
@@ -754,7 +754,7 @@ func checkInvalidVector(t *testing.T, reason Reason, v invalidVector) {
 		checkAuthentic(t, reason, v)
 	}
 	c := NewCodec(ring, 0)
-	p, k, err := c.open(v.Cookie, v.Value, time.Unix(v.Now, 0))
+	p, k, err := c.openNew(v.Cookie, v.Value, time.Unix(v.Now, 0))
 	if p != nil || k != nil {
 		t.Errorf("open: got payload %v and key %v, want nil", p != nil, k != nil)
 	}
