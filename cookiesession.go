@@ -317,9 +317,9 @@ func (m *Manager) renewalDue(p *payload, now time.Time) bool {
 }
 
 // setCookie returns the Set-Cookie line that carries p, sealed, or one
-// that deletes the cookie if p is nil. The line is built here, not by http.Cookie.String: New checked
-// the attributes once, and a sealed value is base64url, which needs neither
-// checking nor quoting.
+// that deletes the cookie if p is nil. The line is built here, not by
+// http.Cookie.String: New checked the attributes once, and a sealed value
+// is base64url, which needs neither checking nor quoting.
 func (m *Manager) setCookie(p *payload, now time.Time) (string, error) {
 	buf := getBuf()
 	b := append(*buf, m.cfg.Name...)
