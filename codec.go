@@ -213,29 +213,30 @@ func (c *Codec) seal(dst []byte, name string, p *payload) ([]byte, error) {
 	return c.appendSeal(dst, name, p, c.ring.primary(), nonce[:])
 }
 
+// appendSeal appends the cookie value for p, sealed for the cookie called
+// name under k with nonce, to dst.
 func (c *Codec) appendSeal(dst []byte, name string, p *payload, k *ringKey, nonce []byte) ([]byte, error) {
 	n := p.plainLen()
 	if size := len(name) + encodedLen(n); size > MaxCookieSize {
 		return dst, &SizeError{Name: name, Size: size, Limit: MaxCookieSize}
 	}
-	// The scratch buffer holds the header, then the additional data, then
-	// the plaintext, sealed in place and moved up to the header at the end.
+	// The scratch buffer holds the header, the plaintext, sealed in place,
+	// and after the tag the additional data.
 	scratch := getBuf()
 	defer putBuf(scratch)
-	need := headerSize + adLen(name) + n + tagSize
-	buf := slices.Grow((*scratch)[:0], need)
-	*scratch = buf[:need]
+	adStart := headerSize + n + tagSize
+	buf := slices.Grow((*scratch)[:0], adStart+adLen(name))
+	*scratch = buf[:adStart+adLen(name)]
 	buf = append(buf, version1)
 	buf = append(buf, k.id[:]...)
 	buf = append(buf, nonce...)
-	ad := appendAD(buf[headerSize:headerSize], buf[:1+keyIDSize], name)
-	plain := appendPlain(ad[len(ad):], p)
-	if plain == nil {
+	plain := appendPlain(buf[headerSize:headerSize], p)
+	if len(plain) != n {
 		return dst, errors.New("cookiesession: session key, value or times out of range")
 	}
+	ad := appendAD(buf[adStart:adStart], buf[:1+keyIDSize], name)
 	sealed := k.aead.Seal(plain[:0], buf[1+keyIDSize:headerSize], plain, ad)
-	n = copy(buf[headerSize:cap(buf)], sealed)
-	return b64.AppendEncode(dst, buf[:headerSize+n]), nil
+	return b64.AppendEncode(dst, buf[:headerSize+len(sealed)]), nil
 }
 
 // open authenticates and parses value, sealed for the cookie called name,
@@ -398,9 +399,6 @@ func parsePlain(b []byte, p *payload) bool {
 	}
 	if off != len(b) {
 		return false
-	}
-	if count[0]+count[1] == 0 {
-		return true
 	}
 
 	// Then slice the entries. Strings that a Builder returned stay valid as
