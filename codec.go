@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -64,6 +65,10 @@ const (
 	ReasonPlaintext  Reason = "malformed plaintext" // authentic, but the content breaks the format
 	ReasonExpired    Reason = "expired"             // authentic, but past its sealed expiry
 	ReasonFuture     Reason = "issued in the future"
+
+	// Reasons that come from policy rather than from the wire format.
+	ReasonRevalidation Reason = "revalidation failed" // Config.Revalidate ended the session
+	ReasonLegacy       Reason = "legacy cookie"       // a Config.Migrate cookie that could not be read
 )
 
 // InvalidError is the error returned when a cookie value is rejected. It
@@ -72,9 +77,30 @@ const (
 // Reason is for logs and metrics.
 type InvalidError struct {
 	Reason Reason
+
+	// KeyID is, for ReasonUnknownKey, the ID of the key that sealed the
+	// value, as 8 hexadecimal digits: the key a replica with a stale ring
+	// lacks.
+	KeyID string
+
+	// Err is the cause behind Reason where there is one: the error that
+	// Config.Revalidate returned, or why a legacy cookie could not be read.
+	Err error
 }
 
-func (e *InvalidError) Error() string { return "cookiesession: invalid cookie: " + string(e.Reason) }
+func (e *InvalidError) Error() string {
+	msg := "cookiesession: invalid cookie: " + string(e.Reason)
+	if e.KeyID != "" {
+		msg += " " + e.KeyID
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// Unwrap returns Err.
+func (e *InvalidError) Unwrap() error { return e.Err }
 
 // Is reports whether target is ErrInvalid, or ErrExpired for an expired cookie.
 func (e *InvalidError) Is(target error) bool {
@@ -265,7 +291,7 @@ func (c *Codec) open(p *payload, name, value string, now time.Time) (*ringKey, e
 	}
 	k := c.ring.lookup(raw[1 : 1+keyIDSize])
 	if k == nil {
-		return nil, invalid(ReasonUnknownKey)
+		return nil, &InvalidError{Reason: ReasonUnknownKey, KeyID: hex.EncodeToString(raw[1 : 1+keyIDSize])}
 	}
 	ad := appendAD(rest[:0], raw[:1+keyIDSize], name)
 	plain, err := k.aead.Open(raw[headerSize:headerSize], raw[1+keyIDSize:headerSize], raw[headerSize:], ad)

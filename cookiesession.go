@@ -134,6 +134,7 @@ type Manager struct {
 	codec *Codec
 	scope string // the Set-Cookie attributes Path and Domain
 	flags string // HttpOnly, Secure, SameSite and Partitioned
+	stats counters
 }
 
 type contextKey struct{ m *Manager }

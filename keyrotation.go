@@ -61,10 +61,10 @@ type ringKey struct {
 
 // KeyStats describes one key of a ring. It holds no secret.
 type KeyStats struct {
-	ID       string    // the key ID, as 8 hexadecimal digits
-	Primary  bool      // whether this key seals new cookies
-	Opens    uint64    // cookies opened with this key since the ring was made
-	LastUsed time.Time // when the last of those was opened, to the second; zero if none
+	ID       string    `json:"id"`                 // the key ID, as 8 hexadecimal digits
+	Primary  bool      `json:"primary"`            // whether this key seals new cookies
+	Opens    uint64    `json:"opens"`              // cookies opened with this key since the ring was made
+	LastUsed time.Time `json:"last_used,omitzero"` // when the last of those was opened, to the second; zero if none
 }
 
 // GenerateKey returns a new random secret of [KeySize] bytes. Store it

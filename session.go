@@ -69,7 +69,12 @@ func (s *Session) lock() {
 	if s.loaded {
 		return
 	}
-	if err := s.load(); err != nil && s.m.cfg.OnInvalid != nil {
+	err := s.load()
+	if err == nil {
+		return
+	}
+	s.m.stats.countInvalid(err)
+	if s.m.cfg.OnInvalid != nil {
 		s.mu.Unlock()
 		s.m.cfg.OnInvalid(s.req, err)
 		s.mu.Lock()
@@ -401,6 +406,7 @@ func (s *Session) fits(size int, key string, valueLen int) error {
 	if total <= MaxCookieSize {
 		return nil
 	}
+	s.m.stats.tooLarge.Add(1)
 	type sized struct {
 		key string
 		n   int
@@ -435,6 +441,9 @@ func (s *Session) commit(now time.Time) (setCookie string, read bool, err error)
 	if s.populated() && (s.dirty || s.destroyed) {
 		s.p.renewedAt = max(now.Unix(), s.p.issuedAt)
 		line, err := s.m.setCookie(&s.p, now)
+		if err == nil {
+			s.count()
+		}
 		return line, true, err
 	}
 	// Destroyed, or emptied by Delete, Clear or Flashes: delete the cookie.
@@ -443,6 +452,16 @@ func (s *Session) commit(now time.Time) (setCookie string, read bool, err error)
 		return line, true, err
 	}
 	return "", true, nil
+}
+
+// count adds a write of s to its Manager's statistics.
+func (s *Session) count() {
+	switch c := &s.m.stats; {
+	case s.isNew:
+		c.issued.Add(1)
+	case s.key != s.m.keys.primary():
+		c.resealed.Add(1)
+	}
 }
 
 func marshal(key string, value any) ([]byte, error) {
