@@ -18,22 +18,25 @@ import (
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
-// Wire format v1; FORMAT.md is the normative description of these bytes.
+// Wire formats v1 and v2; FORMAT.md is the normative description of these
+// bytes. This package seals v2 and opens both.
 const (
 	version1   = 0x01
+	version2   = 0x02
 	keyIDSize  = 4
 	nonceSize  = chacha20poly1305.NonceSizeX // 24
 	tagSize    = chacha20poly1305.Overhead   // 16
 	headerSize = 1 + keyIDSize + nonceSize   // 29
 	sealedMin  = headerSize + tagSize        // 45: an empty ciphertext
 
-	idSize       = 16
-	fixedPlain   = 3*8 + idSize + 1 + 2 + 2 // times, ID, flags, two section counts: 45
-	entryHeader  = 1 + 2                    // key length, value length
-	maxKeyLen    = 255
-	maxValueLen  = 65535
-	flagPersist  = 0x01
-	flagsDefined = flagPersist
+	idSize      = 16
+	fixedPlain  = 3*8 + idSize + 1 + 2 + 2 // times, ID, flags, two section counts: 45
+	checkedSize = 8                        // v2's optional revalidated_at
+	entryHeader = 1 + 2                    // key length, value length
+	maxKeyLen   = 255
+	maxValueLen = 65535
+	flagPersist = 0x01
+	flagChecked = 0x02 // v2: revalidated_at follows the flags
 
 	// codecEntry is the key under which Codec.Encode stores its value.
 	codecEntry = "value"
@@ -115,18 +118,43 @@ type entry struct {
 	value []byte // JSON text; aliases the opened plaintext until replaced
 }
 
-// payload is the plaintext of a v1 cookie.
+// transport is how a sealed value travels; v2 binds it into the seal.
+type transport byte
+
+const (
+	viaCookie transport = 0x00 // a cookie named Config.Name
+	viaHeader transport = 0x01 // a request and response header, Config.TokenHeader
+)
+
+func (t transport) String() string {
+	if t == viaHeader {
+		return "header"
+	}
+	return "cookie"
+}
+
+// payload is the plaintext of a cookie.
 type payload struct {
 	issuedAt, expiresAt, renewedAt int64 // Unix seconds
-	id                             [idSize]byte
-	persistent                     bool
-	entries                        []entry // strictly increasing keys
-	flashes                        []entry // in insertion order
+	// checkedAt is when Config.Revalidate last passed, if that is after
+	// issuedAt; otherwise the session counts as checked when issued.
+	checkedAt  int64
+	id         [idSize]byte
+	persistent bool
+	entries    []entry // strictly increasing keys
+	flashes    []entry // in insertion order
+	version    byte    // the format it was opened in; 0 if never sealed
 }
+
+// recordsChecked reports whether p's plaintext carries revalidated_at.
+func (p *payload) recordsChecked() bool { return p.checkedAt > p.issuedAt }
 
 // plainLen is the number of plaintext bytes p seals to.
 func (p *payload) plainLen() int {
 	n := fixedPlain
+	if p.recordsChecked() {
+		n += checkedSize
+	}
 	for _, e := range p.entries {
 		n += entryHeader + len(e.key) + len(e.value)
 	}
@@ -137,8 +165,9 @@ func (p *payload) plainLen() int {
 }
 
 // A Codec seals single values into cookie values and opens them again with
-// the keys of a [KeyRing], in wire format v1 (see FORMAT.md). Values are
-// JSON. A Codec is safe for concurrent use.
+// the keys of a [KeyRing], in the wire format of FORMAT.md: it seals
+// version 2 and opens versions 1 and 2. Values are JSON. A Codec is safe
+// for concurrent use.
 //
 // Codec satisfies [securecookie.Codec], so it can stand in for
 // securecookie.New in gorilla/sessions' CookieStore. There, mind that:
@@ -200,7 +229,7 @@ func (c *Codec) Encode(name string, value any) (string, error) {
 	p.entries = []entry{{key: codecEntry, value: v}}
 	buf := getBuf()
 	defer putBuf(buf)
-	b, err := c.seal(*buf, name, &p)
+	b, err := c.seal(*buf, name, viaCookie, &p)
 	if err != nil {
 		return "", err
 	}
@@ -216,7 +245,7 @@ func (c *Codec) Decode(name, value string, dst any) error {
 	// The plaintext is not pooled: an UnmarshalJSON method that keeps its
 	// input, against its contract, must not see another request's session.
 	var p payload
-	if _, err := c.open(&p, name, value, time.Now()); err != nil {
+	if _, err := c.open(&p, name, value, viaCookie, time.Now()); err != nil {
 		return err
 	}
 	if len(p.entries) != 1 || p.entries[0].key != codecEntry || len(p.flashes) != 0 {
@@ -231,17 +260,18 @@ func (c *Codec) Decode(name, value string, dst any) error {
 	return nil
 }
 
-// seal appends the cookie value for p, sealed for the cookie called name
-// under the ring's primary key with a fresh random nonce, to dst.
-func (c *Codec) seal(dst []byte, name string, p *payload) ([]byte, error) {
+// seal appends the value for p, sealed in format v2 for the cookie called
+// name and transport t, under the ring's primary key with a fresh random
+// nonce, to dst.
+func (c *Codec) seal(dst []byte, name string, t transport, p *payload) ([]byte, error) {
 	var nonce [nonceSize]byte
 	rand.Read(nonce[:])
-	return c.appendSeal(dst, name, p, c.ring.primary(), nonce[:])
+	return c.appendSeal(dst, name, t, p, c.ring.primary(), nonce[:])
 }
 
-// appendSeal appends the cookie value for p, sealed for the cookie called
-// name under k with nonce, to dst.
-func (c *Codec) appendSeal(dst []byte, name string, p *payload, k *ringKey, nonce []byte) ([]byte, error) {
+// appendSeal appends the v2 value for p, sealed for the cookie called name
+// and transport t under k with nonce, to dst.
+func (c *Codec) appendSeal(dst []byte, name string, t transport, p *payload, k *ringKey, nonce []byte) ([]byte, error) {
 	n := p.plainLen()
 	if size := len(name) + encodedLen(n); size > MaxCookieSize {
 		return dst, &SizeError{Name: name, Size: size, Limit: MaxCookieSize}
@@ -253,24 +283,39 @@ func (c *Codec) appendSeal(dst []byte, name string, p *payload, k *ringKey, nonc
 	adStart := headerSize + n + tagSize
 	buf := slices.Grow((*scratch)[:0], adStart+adLen(name))
 	*scratch = buf[:adStart+adLen(name)]
-	buf = append(buf, version1)
+	buf = append(buf, version2)
 	buf = append(buf, k.id[:]...)
 	buf = append(buf, nonce...)
 	plain := appendPlain(buf[headerSize:headerSize], p)
 	if len(plain) != n {
 		return dst, errors.New("cookiesession: session key, value or times out of range")
 	}
-	ad := appendAD(buf[adStart:adStart], buf[:1+keyIDSize], name)
+	ad := appendAD(buf[adStart:adStart], buf[:1+keyIDSize], t, name)
 	sealed := k.aead.Seal(plain[:0], buf[1+keyIDSize:headerSize], plain, ad)
 	return b64.AppendEncode(dst, buf[:headerSize+len(sealed)]), nil
 }
 
-// open authenticates and parses value, sealed for the cookie called name,
-// into p, and checks its times against now. It returns the key that opened
-// the value. p's values alias a new allocation, which also holds the
-// additional data. Every error is an *InvalidError, and p is undefined
-// after one.
-func (c *Codec) open(p *payload, name, value string, now time.Time) (*ringKey, error) {
+// open authenticates and parses value, sealed for the cookie called name
+// and received by transport t, into p, and checks its times against now.
+// It returns the key that opened the value, and counts the use. p's values
+// alias a new allocation, which also holds the additional data. Every
+// error is an *InvalidError, and p is undefined after one.
+func (c *Codec) open(p *payload, name, value string, t transport, now time.Time) (*ringKey, error) {
+	k, err := c.ring.unseal(p, name, value, t)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.checkTimes(p, now); err != nil {
+		return nil, err
+	}
+	k.used(now)
+	return k, nil
+}
+
+// unseal applies FORMAT.md's rules 1 to 7 to value, sealed for the cookie
+// called name and received by transport t, parsing it into p as open
+// does. It returns the key that opened it, without counting the use.
+func (r *KeyRing) unseal(p *payload, name, value string, t transport) (*ringKey, error) {
 	if len(name)+len(value) > MaxCookieSize {
 		return nil, invalid(ReasonTooLong)
 	}
@@ -286,37 +331,40 @@ func (c *Codec) open(p *payload, name, value string, now time.Time) (*ringKey, e
 	if len(raw) < sealedMin {
 		return nil, invalid(ReasonTooShort)
 	}
-	if raw[0] != version1 {
+	// Version 1 predates other transports: its values exist only as cookies.
+	if raw[0] != version2 && (raw[0] != version1 || t != viaCookie) {
 		return nil, invalid(ReasonVersion)
 	}
-	k := c.ring.lookup(raw[1 : 1+keyIDSize])
+	k := r.lookup(raw[1 : 1+keyIDSize])
 	if k == nil {
 		return nil, &InvalidError{Reason: ReasonUnknownKey, KeyID: hex.EncodeToString(raw[1 : 1+keyIDSize])}
 	}
-	ad := appendAD(rest[:0], raw[:1+keyIDSize], name)
+	ad := appendAD(rest[:0], raw[:1+keyIDSize], t, name)
 	plain, err := k.aead.Open(raw[headerSize:headerSize], raw[1+keyIDSize:headerSize], raw[headerSize:], ad)
 	if err != nil {
 		return nil, invalid(ReasonAuth)
 	}
-	if !parsePlain(plain, p) {
+	if !parsePlain(plain, p, raw[0]) {
 		return nil, invalid(ReasonPlaintext)
 	}
-	if err := c.checkTimes(p, now); err != nil {
-		return nil, err
-	}
-	k.used(now)
 	return k, nil
 }
 
-// checkTimes enforces the sealed expiry and the idle timeout, and rejects
-// timestamps further in the future than the clock skew allows.
+// checkTimes enforces the sealed expiry, the lifetime and the idle timeout,
+// and rejects timestamps further in the future than the clock skew allows.
 func (c *Codec) checkTimes(p *payload, now time.Time) error {
+	return checkTimes(p, now, c.skew, c.expiry(p))
+}
+
+// checkTimes applies FORMAT.md's rules 8 and 9 with the given skew, and an
+// expiry no later than the sealed one.
+func checkTimes(p *payload, now time.Time, skew time.Duration, expiry int64) error {
 	t := now.Unix()
-	future := t + int64(c.skew/time.Second)
+	future := t + int64(skew/time.Second)
 	if p.issuedAt > future || p.renewedAt > future {
 		return invalid(ReasonFuture)
 	}
-	if t >= c.expiry(p) {
+	if t >= expiry {
 		return invalid(ReasonExpired)
 	}
 	return nil
@@ -333,25 +381,29 @@ func (c *Codec) expiry(p *payload) int64 {
 	return end
 }
 
-// appendAD appends the additional data of a v1 cookie called name to b:
-// the header's version and key ID, then the name with its length as a
-// big-endian uint16.
-func appendAD(b, header []byte, name string) []byte {
+// appendAD appends the additional data of a value sealed for the cookie
+// called name to b: the header's version and key ID, in v2 the transport,
+// then the name with its length as a big-endian uint16.
+func appendAD(b, header []byte, t transport, name string) []byte {
 	b = append(b, header...)
+	if header[0] == version2 {
+		b = append(b, byte(t))
+	}
 	b = binary.BigEndian.AppendUint16(b, uint16(len(name)))
 	return append(b, name...)
 }
 
-func adLen(name string) int { return 1 + keyIDSize + 2 + len(name) }
+func adLen(name string) int { return 1 + keyIDSize + 1 + 2 + len(name) }
 
-// appendPlain appends the v1 plaintext of p to b. It returns nil if p breaks
-// a rule that parsePlain enforces (times out of order; a key empty, too
-// long or not UTF-8; a value too long; entry keys not increasing), so that
-// no cookie is sealed that cannot be opened. encodedLen keeps every valid
+// appendPlain appends the plaintext of p to b: the v2 layout, which is the
+// v1 layout when p records no revalidation. It returns nil if p breaks a
+// rule that parsePlain enforces (times out of order; a key empty, too long
+// or not UTF-8; a value too long; entry keys not increasing), so that no
+// cookie is sealed that cannot be opened. encodedLen keeps every valid
 // cookie far below the length bounds, so that is a programming error
 // upstream.
 func appendPlain(b []byte, p *payload) []byte {
-	if p.issuedAt > p.renewedAt || p.renewedAt >= p.expiresAt {
+	if p.issuedAt > p.renewedAt || p.renewedAt >= p.expiresAt || p.checkedAt > p.renewedAt {
 		return nil
 	}
 	b = binary.BigEndian.AppendUint64(b, uint64(p.issuedAt))
@@ -362,7 +414,13 @@ func appendPlain(b []byte, p *payload) []byte {
 	if p.persistent {
 		flags |= flagPersist
 	}
+	if p.recordsChecked() {
+		flags |= flagChecked
+	}
 	b = append(b, flags)
+	if p.recordsChecked() {
+		b = binary.BigEndian.AppendUint64(b, uint64(p.checkedAt))
+	}
 	for i, section := range [][]entry{p.entries, p.flashes} {
 		b = binary.BigEndian.AppendUint16(b, uint16(len(section)))
 		for j, e := range section {
@@ -379,12 +437,11 @@ func appendPlain(b []byte, p *payload) []byte {
 	return b
 }
 
-// parsePlain parses a v1 plaintext into p and reports whether it is valid;
-// if it is not, p is undefined. The values alias b, and no value is
-// unmarshalled. The entries of both
-// sections share one allocation and their keys another, of just their
-// bytes.
-func parsePlain(b []byte, p *payload) bool {
+// parsePlain parses a plaintext of the given format version into p and
+// reports whether it is valid; if it is not, p is undefined. The values
+// alias b, and no value is unmarshalled. The entries of both sections share
+// one allocation and their keys another, of just their bytes.
+func parsePlain(b []byte, p *payload, version byte) bool {
 	if len(b) < fixedPlain {
 		return false
 	}
@@ -392,16 +449,32 @@ func parsePlain(b []byte, p *payload) bool {
 		issuedAt:  int64(binary.BigEndian.Uint64(b[0:])),
 		expiresAt: int64(binary.BigEndian.Uint64(b[8:])),
 		renewedAt: int64(binary.BigEndian.Uint64(b[16:])),
+		version:   version,
 	}
+	p.checkedAt = p.issuedAt
 	copy(p.id[:], b[24:24+idSize])
 	flags := b[24+idSize]
-	if flags&^flagsDefined != 0 || p.issuedAt > p.renewedAt || p.renewedAt >= p.expiresAt {
+	defined := byte(flagPersist)
+	if version == version2 {
+		defined |= flagChecked
+	}
+	if flags&^defined != 0 || p.issuedAt > p.renewedAt || p.renewedAt >= p.expiresAt {
 		return false
 	}
 	p.persistent = flags&flagPersist != 0
 
 	// First check the framing, counting entries and key bytes.
-	const start = 24 + idSize + 1
+	start := 24 + idSize + 1
+	if flags&flagChecked != 0 {
+		if len(b) < fixedPlain+checkedSize {
+			return false
+		}
+		p.checkedAt = int64(binary.BigEndian.Uint64(b[start:]))
+		if p.checkedAt <= p.issuedAt || p.checkedAt > p.renewedAt {
+			return false
+		}
+		start += checkedSize
+	}
 	var count [2]int
 	keyBytes := 0
 	off := start

@@ -17,33 +17,43 @@ import (
 	"github.com/gorilla/securecookie"
 )
 
-// sealNonce seals p under k with the given nonce, as seal does with a
-// random nonce and the primary key.
+// sealNonce seals p as a cookie under k with the given nonce, as seal does
+// with a random nonce and the primary key.
 func (c *Codec) sealNonce(name string, p *payload, k *ringKey, nonce []byte) (string, error) {
-	b, err := c.appendSeal(nil, name, p, k, nonce)
+	return c.sealVia(name, viaCookie, p, k, nonce)
+}
+
+// sealVia is sealNonce for transport t.
+func (c *Codec) sealVia(name string, t transport, p *payload, k *ringKey, nonce []byte) (string, error) {
+	b, err := c.appendSeal(nil, name, t, p, k, nonce)
 	return string(b), err
 }
 
-// sealValue seals p as seal does, into a string.
+// sealValue seals p as a cookie as seal does, into a string.
 func (c *Codec) sealValue(name string, p *payload) (string, error) {
-	b, err := c.seal(nil, name, p)
+	b, err := c.seal(nil, name, viaCookie, p)
 	return string(b), err
 }
 
-// openNew opens value into a new payload.
+// openNew opens value, a cookie, into a new payload.
 func (c *Codec) openNew(name, value string, now time.Time) (*payload, *ringKey, error) {
+	return c.openVia(name, value, viaCookie, now)
+}
+
+// openVia is openNew for transport t.
+func (c *Codec) openVia(name, value string, t transport, now time.Time) (*payload, *ringKey, error) {
 	p := new(payload)
-	k, err := c.open(p, name, value, now)
+	k, err := c.open(p, name, value, t, now)
 	if err != nil {
 		return nil, nil, err
 	}
 	return p, k, nil
 }
 
-// parseNew parses b into a new payload.
+// parseNew parses b, a v2 plaintext, into a new payload.
 func parseNew(b []byte) (*payload, bool) {
 	p := new(payload)
-	if !parsePlain(b, p) {
+	if !parsePlain(b, p, version2) {
 		return nil, false
 	}
 	return p, true
@@ -364,8 +374,8 @@ func TestSealsWithPrimary(t *testing.T) {
 	}
 	raw, _ := b64.DecodeString(v)
 	_, wantID := specKeys(testSecret(2))
-	if got := raw[:1+keyIDSize]; !bytes.Equal(got, append([]byte{version1}, wantID...)) {
-		t.Errorf("header: got %x, want 01%x", got, wantID)
+	if got := raw[:1+keyIDSize]; !bytes.Equal(got, append([]byte{version2}, wantID...)) {
+		t.Errorf("header: got %x, want 02%x", got, wantID)
 	}
 }
 
@@ -575,7 +585,7 @@ func TestParsePlainBoundsCounts(t *testing.T) {
 	binary.BigEndian.PutUint16(b[3*8+idSize+1:], uint16(len(b)/entryHeader)) // fits in len(b), not in records
 	allocs := testing.AllocsPerRun(100, func() {
 		var p payload
-		if parsePlain(b, &p) {
+		if parsePlain(b, &p, version2) {
 			t.Fatal("parsePlain: got ok, want a refusal")
 		}
 	})
@@ -647,7 +657,7 @@ func TestSealRefusesOutOfFormat(t *testing.T) {
 			p := samplePayload(vectorT0)
 			tc.change(p)
 			if plain := appendPlain(nil, p); plain != nil {
-				if _, ok := specParse(plain); !ok {
+				if _, ok := specParse(plain, version2); !ok {
 					t.Errorf("appendPlain: got %x, which the spec rejects; want nil", plain)
 				}
 			}

@@ -66,6 +66,7 @@ import (
 	"iter"
 	"net"
 	"net/http"
+	"net/textproto"
 	"strconv"
 	"strings"
 	"time"
@@ -116,14 +117,49 @@ type Config struct {
 	InsecureNoSecure bool
 
 	// OnInvalid, if set, is called once for a request whose session cookie
-	// could not be opened, with an error matching ErrInvalid; errors.As
-	// gives an *InvalidError with the reason. The request goes on with a new,
-	// empty session, which OnInvalid may use through Manager.Get (to add a
-	// flash, say) when the request came through Manager.Handler. The
-	// invalid cookie is left alone, not deleted: it may come from a replica
-	// with a newer key ring, and it is replaced as soon as the session is
-	// written. Default nil.
+	// or token could not be opened, or whose session Revalidate ended, with
+	// an error matching ErrInvalid; errors.As gives an *InvalidError with
+	// the reason. The request goes on with a new, empty session, which
+	// OnInvalid may use through Manager.Get (to add a flash, say) when the
+	// request came through Manager.Handler. An invalid cookie is left
+	// alone, not deleted: it may come from a replica with a newer key ring,
+	// and it is replaced as soon as the session is written. OnInvalid is
+	// also called, with a *MigrationError, when a legacy cookie's values
+	// could not all be carried over (see Migrate). Default nil.
 	OnInvalid func(r *http.Request, err error)
+
+	// TokenHeader, if set, names a header through which clients that keep
+	// no cookies (mobile apps, command-line tools, other services) carry
+	// their session as a token, such as "Session-Token". A request that has
+	// this header, even with an empty value (a client asking for its first
+	// token), takes its session from it and ignores cookies; when the
+	// session must be written, the response hands back the new token in the
+	// same header, or an empty one when the session ended, and never sets
+	// a cookie. Tokens are sealed, rotated, limited in size and checked as
+	// cookies are, and do not open as cookies, nor cookies as tokens.
+	// Responses that hand out a token get "Cache-Control: no-store", and
+	// responses that read the session vary on this header and on Cookie.
+	// Default "": no header is read.
+	TokenHeader string
+
+	// Revalidate, if set, is called for a session that came from a cookie
+	// or token, on the request's first use of it, at most once per
+	// RevalidateEvery: the time of the last check that passed is sealed in
+	// the cookie. It lets an application compare the session with its
+	// database (a per-user generation number, the time of the last
+	// password change) without a lookup on every request. A nil error
+	// keeps the session; ErrRevalidateLater keeps it for this request
+	// only; any other error ends it as Destroy does (the response deletes
+	// the cookie), gives the request a new, empty session and calls
+	// OnInvalid with ReasonRevalidation. Revalidate runs with the session
+	// unlocked, so it may read it. Default nil.
+	Revalidate func(r *http.Request, s *Session) error
+
+	// RevalidateEvery is the longest a session goes without Revalidate,
+	// counted from the last check that passed, or from the session's
+	// creation or Regenerate, when the application checked the user anyway.
+	// Zero (the default) checks on every request that uses a session.
+	RevalidateEvery time.Duration
 }
 
 // A Manager reads and writes sessions as configured. It is immutable and
@@ -163,6 +199,9 @@ func New(keys *KeyRing, cfg Config) (*Manager, error) {
 	} else if cfg.ClockSkew < 0 {
 		cfg.ClockSkew = 0
 	}
+	if cfg.TokenHeader != "" {
+		cfg.TokenHeader = textproto.CanonicalMIMEHeaderKey(cfg.TokenHeader)
+	}
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
@@ -176,8 +215,10 @@ func (cfg *Config) check() error {
 	secure := !cfg.InsecureNoSecure
 	lower := strings.ToLower(cfg.Name)
 	switch {
-	case cfg.Lifetime < 0 || cfg.IdleTimeout < 0:
-		return errors.New("cookiesession: Lifetime and IdleTimeout must not be negative")
+	case cfg.Lifetime < 0 || cfg.IdleTimeout < 0 || cfg.RevalidateEvery < 0:
+		return errors.New("cookiesession: Lifetime, IdleTimeout and RevalidateEvery must not be negative")
+	case cfg.RevalidateEvery > 0 && cfg.Revalidate == nil:
+		return errors.New("cookiesession: RevalidateEvery needs a Revalidate function")
 	case cfg.Lifetime < time.Second || (cfg.IdleTimeout > 0 && cfg.IdleTimeout < time.Second):
 		return errors.New("cookiesession: Lifetime and IdleTimeout are counted in whole seconds and must be at least one")
 	case len(cfg.Path) > maxAttributeLen || len(cfg.Domain) > maxAttributeLen:
@@ -200,6 +241,9 @@ func (cfg *Config) check() error {
 	c := &http.Cookie{Name: cfg.Name, Value: "v", Path: cfg.Path, Domain: cfg.Domain}
 	if err := c.Valid(); err != nil {
 		return fmt.Errorf("cookiesession: invalid cookie configuration: %w", err)
+	}
+	if err := checkTokenHeader(cfg.TokenHeader); err != nil {
+		return err
 	}
 	if strings.ContainsAny(cfg.Path, ";\x7f") || strings.ContainsFunc(cfg.Path, func(r rune) bool { return r < 0x20 }) {
 		return fmt.Errorf("cookiesession: invalid character in Path %q", cfg.Path)
@@ -265,27 +309,38 @@ func (m *Manager) Save(w http.ResponseWriter, s *Session) error {
 }
 
 func (m *Manager) writeHeaders(h http.Header, s *Session) error {
-	c, read, err := s.commit(time.Now())
+	v, write, read, err := s.commit(time.Now())
 	if read {
-		addVary(h)
+		addVary(h, "Cookie")
+		if m.cfg.TokenHeader != "" {
+			addVary(h, m.cfg.TokenHeader)
+		}
 	}
-	if c == "" || err != nil {
+	if !write {
 		return err
 	}
-	h.Add("Set-Cookie", c)
-	if !uncacheable(h) {
+	if s.via == viaHeader {
+		h.Set(m.cfg.TokenHeader, v)
+		if !hasDirective(h, "no-store") {
+			h.Set("Cache-Control", "no-store")
+		}
+		return nil
+	}
+	h.Add("Set-Cookie", v)
+	// private without a field list keeps the response out of shared caches;
+	// private="X" leaves the rest of the response shareable.
+	if !hasDirective(h, "no-store") && !hasDirective(h, "private") {
 		h.Set("Cache-Control", "no-store")
 	}
 	return nil
 }
 
-// uncacheable reports whether Cache-Control keeps the response out of shared
-// caches: no-store, or private without a field list (private="X" leaves the
-// rest of the response shareable).
-func uncacheable(h http.Header) bool {
+// hasDirective reports whether a Cache-Control line of h holds directive,
+// without arguments.
+func hasDirective(h http.Header, directive string) bool {
 	for _, line := range h.Values("Cache-Control") {
 		for d := range strings.SplitSeq(line, ",") {
-			if d = strings.TrimSpace(d); strings.EqualFold(d, "no-store") || strings.EqualFold(d, "private") {
+			if strings.EqualFold(strings.TrimSpace(d), directive) {
 				return true
 			}
 		}
@@ -293,28 +348,46 @@ func uncacheable(h http.Header) bool {
 	return false
 }
 
-func addVary(h http.Header) {
+// addVary adds field to h's Vary header unless it is there already.
+func addVary(h http.Header, field string) {
 	for _, v := range h.Values("Vary") {
 		for f := range strings.SplitSeq(v, ",") {
-			if f = strings.TrimSpace(f); strings.EqualFold(f, "Cookie") || f == "*" {
+			if f = strings.TrimSpace(f); strings.EqualFold(f, field) || f == "*" {
 				return
 			}
 		}
 	}
-	h.Add("Vary", "Cookie")
+	h.Add("Vary", field)
 }
 
 // start gives p a new ID and times.
 func (m *Manager) start(p *payload, now time.Time) {
 	t := now.Unix()
 	p.id = newID()
-	p.issuedAt, p.renewedAt = t, t
+	p.issuedAt, p.renewedAt, p.checkedAt = t, t, t
 	p.expiresAt = t + int64(m.cfg.Lifetime/time.Second)
 }
 
 // renewalDue reports whether an idle timeout calls for re-issuing p.
 func (m *Manager) renewalDue(p *payload, now time.Time) bool {
 	return m.cfg.IdleTimeout > 0 && now.Unix()-p.renewedAt >= int64(m.cfg.IdleTimeout/time.Second/4)
+}
+
+// sealed returns what carries p by transport t: for a cookie, the
+// Set-Cookie line, or one that deletes the cookie if p is nil; for a
+// header, the token, or "" if p is nil.
+func (m *Manager) sealed(p *payload, t transport, now time.Time) (string, error) {
+	if t == viaCookie {
+		return m.setCookie(p, now)
+	}
+	if p == nil {
+		return "", nil
+	}
+	buf := getBuf()
+	defer putBuf(buf)
+	b, err := m.codec.seal(*buf, m.cfg.Name, viaHeader, p)
+	*buf = b
+	return string(b), err
 }
 
 // setCookie returns the Set-Cookie line that carries p, sealed, or one
@@ -328,7 +401,7 @@ func (m *Manager) setCookie(p *payload, now time.Time) (string, error) {
 	b = append(b, '=')
 	if p != nil {
 		var err error
-		if b, err = m.codec.seal(b, m.cfg.Name, p); err != nil {
+		if b, err = m.codec.seal(b, m.cfg.Name, viaCookie, p); err != nil {
 			return "", err
 		}
 	}

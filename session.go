@@ -37,6 +37,7 @@ type Session struct {
 
 	mu        sync.Mutex
 	loaded    bool
+	via       transport // how the session came, and so how it goes back
 	p         payload
 	size      int      // p.plainLen(), kept up to date
 	key       *ringKey // the key that opened the cookie; nil if new
@@ -62,14 +63,19 @@ func (s *Session) lockToChange() {
 	}
 }
 
-// lock locks s, opening the request's cookie on first use. Config.OnInvalid
-// runs with s unlocked, so it may use the session.
+// lock locks s, opening the request's cookie or token on first use.
+// Config.Revalidate and Config.OnInvalid run with s unlocked, so they may
+// use the session.
 func (s *Session) lock() {
 	s.mu.Lock()
 	if s.loaded {
 		return
 	}
-	err := s.load()
+	now := time.Now()
+	err := s.load(now)
+	if err == nil && s.revalidationDue(now) {
+		err = s.revalidate(now)
+	}
 	if err == nil {
 		return
 	}
@@ -81,24 +87,28 @@ func (s *Session) lock() {
 	}
 }
 
-// load opens the request's cookie, with s.mu held. If no cookie opens, s
-// becomes a new session, and load returns the first cookie's error.
-func (s *Session) load() error {
+// load opens the request's cookie or token, with s.mu held. If none opens,
+// s becomes a new session, and load returns the first one's error.
+func (s *Session) load(now time.Time) error {
 	s.loaded = true
-	now := time.Now()
+	s.via = s.m.transportOf(s.req)
+	values := cookieValues(s.req.Header, s.m.cfg.Name)
+	if s.via == viaHeader {
+		values = tokenValues(s.req.Header, s.m.cfg.TokenHeader)
+	}
 	var firstErr error
 	var p, best payload
 	var bestKey *ringKey
 	var buf [maxCandidates]string
 	tried := buf[:0]
-	for v := range cookieValues(s.req.Header, s.m.cfg.Name) {
+	for v := range values {
 		// Browsers send a few cookies of one name (other paths or domains);
 		// more, or the same value again, is not worth decrypting.
 		if len(tried) == maxCandidates || slices.Contains(tried, v) {
 			continue
 		}
 		tried = append(tried, v)
-		k, err := s.m.codec.open(&p, s.m.cfg.Name, v, now)
+		k, err := s.m.codec.open(&p, s.m.cfg.Name, v, s.via, now)
 		if err != nil {
 			firstErr = cmp.Or(firstErr, err)
 			continue
@@ -110,8 +120,8 @@ func (s *Session) load() error {
 	if bestKey != nil {
 		s.p, s.key = best, bestKey
 		s.size = s.p.plainLen()
-		// A cookie sealed under an old key is re-sealed under the primary.
-		s.dirty = s.key != s.m.keys.primary() || s.m.renewalDue(&s.p, now)
+		// A cookie sealed under an old key or in an old format is re-sealed.
+		s.dirty = s.key != s.m.keys.primary() || s.p.version != version2 || s.m.renewalDue(&s.p, now)
 		return nil
 	}
 	s.reset(now)
@@ -267,14 +277,20 @@ func (s *Session) Flashes(kind string) []string {
 	return msgs
 }
 
-// Destroy ends the session: the response deletes the cookie, and s becomes
-// a new, empty session. Anything stored in s afterwards (a "logged out"
-// flash, say) is sent in a new cookie with a new ID instead.
+// Destroy ends the session: the response deletes the cookie (or, for a
+// token, hands back an empty one), and s becomes a new, empty session.
+// Anything stored in s afterwards (a "logged out" flash, say) is sent in a
+// new cookie with a new ID instead.
 func (s *Session) Destroy() {
 	s.lockToChange()
 	defer s.mu.Unlock()
+	s.destroy(time.Now())
+}
+
+// destroy is Destroy with s.mu held.
+func (s *Session) destroy(now time.Time) {
 	s.change()
-	s.reset(time.Now())
+	s.reset(now)
 	s.destroyed = true
 	s.dirty = false
 }
@@ -425,42 +441,49 @@ func (s *Session) fits(size int, key string, valueLen int) error {
 	return &SizeError{Name: s.m.cfg.Name, Size: total, Limit: MaxCookieSize, Largest: largest}
 }
 
-// commit decides, once, what the response must carry: it returns the
-// Set-Cookie line or "", and whether the session was read.
-func (s *Session) commit(now time.Time) (setCookie string, read bool, err error) {
+// commit decides, once, what the response must carry. If the session must
+// be written, write is true and value is the Set-Cookie line, or for a
+// token the token, "" ending the session. read says whether the session
+// was read at all.
+func (s *Session) commit(now time.Time) (value string, write, read bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.committed || !s.loaded {
 		s.committed = true
-		return "", s.loaded, nil
+		return "", false, s.loaded, nil
 	}
 	s.committed = true
 	if now.Unix() >= s.p.expiresAt { // expired during the request
 		s.destroyed, s.p.entries, s.p.flashes = true, nil, nil
 	}
 	if s.populated() && (s.dirty || s.destroyed) {
-		s.p.renewedAt = max(now.Unix(), s.p.issuedAt)
-		line, err := s.m.setCookie(&s.p, now)
+		s.p.renewedAt = max(now.Unix(), s.p.issuedAt, s.p.checkedAt)
+		value, err := s.m.sealed(&s.p, s.via, now)
 		if err == nil {
 			s.count()
 		}
-		return line, true, err
+		return value, err == nil, true, err
 	}
 	// Destroyed, or emptied by Delete, Clear or Flashes: delete the cookie.
 	if s.destroyed || (s.dirty && !s.isNew) {
-		line, err := s.m.setCookie(nil, now)
-		return line, true, err
+		value, err := s.m.sealed(nil, s.via, now)
+		return value, err == nil, true, err
 	}
-	return "", true, nil
+	return "", false, true, nil
 }
 
 // count adds a write of s to its Manager's statistics.
 func (s *Session) count() {
-	switch c := &s.m.stats; {
-	case s.isNew:
+	c := &s.m.stats
+	if s.isNew {
 		c.issued.Add(1)
-	case s.key != s.m.keys.primary():
+		return
+	}
+	if s.key != s.m.keys.primary() {
 		c.resealed.Add(1)
+	}
+	if s.p.version != version2 {
+		c.upgraded.Add(1)
 	}
 }
 

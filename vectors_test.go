@@ -49,21 +49,24 @@ type vectorRecord struct {
 }
 
 type validVector struct {
-	Name       string         `json:"name"`
-	Keys       []string       `json:"keys"`
-	SealedWith int            `json:"sealed_with"`
-	Nonce      string         `json:"nonce"`
-	Cookie     string         `json:"cookie"`
-	IssuedAt   int64          `json:"issued_at"`
-	ExpiresAt  int64          `json:"expires_at"`
-	RenewedAt  int64          `json:"renewed_at"`
-	Now        int64          `json:"now"`
-	SessionID  string         `json:"session_id"`
-	Persistent bool           `json:"persistent"`
-	Entries    []vectorRecord `json:"entries"`
-	Flashes    []vectorRecord `json:"flashes"`
-	Plaintext  string         `json:"plaintext"`
-	Value      string         `json:"value"`
+	Name          string         `json:"name"`
+	Version       int            `json:"version"`
+	Transport     string         `json:"transport"`
+	Keys          []string       `json:"keys"`
+	SealedWith    int            `json:"sealed_with"`
+	Nonce         string         `json:"nonce"`
+	Cookie        string         `json:"cookie"`
+	IssuedAt      int64          `json:"issued_at"`
+	ExpiresAt     int64          `json:"expires_at"`
+	RenewedAt     int64          `json:"renewed_at"`
+	RevalidatedAt *int64         `json:"revalidated_at,omitempty"`
+	Now           int64          `json:"now"`
+	SessionID     string         `json:"session_id"`
+	Persistent    bool           `json:"persistent"`
+	Entries       []vectorRecord `json:"entries"`
+	Flashes       []vectorRecord `json:"flashes"`
+	Plaintext     string         `json:"plaintext"`
+	Value         string         `json:"value"`
 }
 
 type invalidGroup struct {
@@ -72,24 +75,30 @@ type invalidGroup struct {
 }
 
 type invalidVector struct {
-	Name   string       `json:"name"`
-	Keys   []string     `json:"keys"`
-	Cookie string       `json:"cookie"`
-	Now    int64        `json:"now"`
-	Value  string       `json:"value"`
-	Sealed *sealedInput `json:"sealed,omitempty"`
+	Name      string       `json:"name"`
+	Keys      []string     `json:"keys"`
+	Cookie    string       `json:"cookie"`
+	Transport string       `json:"transport"`
+	Now       int64        `json:"now"`
+	Value     string       `json:"value"`
+	Sealed    *sealedInput `json:"sealed,omitempty"`
 }
 
 // sealedInput records how an authentic invalid value was made: value is
-// exactly the seal of plaintext under key with this header, nonce and name.
+// exactly the seal of plaintext under key with this header, nonce, name
+// and, from version 2, transport.
 type sealedInput struct {
 	Key       string `json:"key"`
 	Version   int    `json:"version"`
 	KeyID     string `json:"key_id"`
 	Nonce     string `json:"nonce"`
 	Cookie    string `json:"cookie"`
+	Transport string `json:"transport"`
 	Plaintext string `json:"plaintext"`
 }
+
+// Transport names in the vectors, and the byte FORMAT.md gives each.
+var transports = map[string]byte{"cookie": 0x00, "header": 0x01}
 
 // The functions below implement FORMAT.md from the page alone, without the
 // package's code, so that the vectors and the fuzz targets check the
@@ -108,9 +117,13 @@ func specKeys(secret []byte) (aeadKey, keyID []byte) {
 	return aeadKey, keyID
 }
 
-// specAD is the associated data of FORMAT.md "Cookie value".
-func specAD(version byte, keyID []byte, name string) []byte {
+// specAD is the associated data of FORMAT.md "Cookie value": version 1
+// has no transport byte.
+func specAD(version byte, keyID []byte, transport byte, name string) []byte {
 	ad := append([]byte{version}, keyID...)
+	if version != 1 {
+		ad = append(ad, transport)
+	}
 	ad = binary.BigEndian.AppendUint16(ad, uint16(len(name)))
 	return append(ad, name...)
 }
@@ -127,15 +140,23 @@ func specSealRaw(aeadKey []byte, version byte, keyID, nonce, ad, plain []byte) s
 	return base64.RawURLEncoding.EncodeToString(sealed)
 }
 
-// specSeal seals plain under secret for the cookie called name.
+// specSeal seals plain under secret in version 1, for the cookie called name.
 func specSeal(secret, nonce []byte, name string, plain []byte) string {
-	aeadKey, keyID := specKeys(secret)
-	return specSealRaw(aeadKey, version1, keyID, nonce, specAD(version1, keyID, name), plain)
+	return specSealVia(secret, nonce, 1, "cookie", name, plain)
 }
 
-// specPlain is a plaintext's fields; bytes lays them out without checking them.
+// specSealVia seals plain under secret in the given version, for the
+// cookie called name travelling by transport.
+func specSealVia(secret, nonce []byte, version byte, transport, name string, plain []byte) string {
+	aeadKey, keyID := specKeys(secret)
+	return specSealRaw(aeadKey, version, keyID, nonce, specAD(version, keyID, transports[transport], name), plain)
+}
+
+// specPlain is a plaintext's fields; bytes lays them out without checking
+// them. checked is written when flags has bit 0x02.
 type specPlain struct {
 	issued, expires, renewed int64
+	checked                  int64
 	id                       []byte
 	flags                    byte
 	entries, flashes         []vectorRecord
@@ -147,6 +168,9 @@ func (s specPlain) bytes() []byte {
 	b = binary.BigEndian.AppendUint64(b, uint64(s.renewed))
 	b = append(b, s.id...)
 	b = append(b, s.flags)
+	if s.flags&0x02 != 0 {
+		b = binary.BigEndian.AppendUint64(b, uint64(s.checked))
+	}
 	for _, section := range [][]vectorRecord{s.entries, s.flashes} {
 		b = binary.BigEndian.AppendUint16(b, uint16(len(section)))
 		b = append(b, recordBlob(section)...)
@@ -166,8 +190,9 @@ func recordBlob(rs []vectorRecord) []byte {
 	return b
 }
 
-// specParse applies FORMAT.md's "Malformed plaintext" rule (rule 7).
-func specParse(b []byte) (s specPlain, ok bool) {
+// specParse applies FORMAT.md's "Malformed plaintext" rule (rule 7) to a
+// plaintext of the given version.
+func specParse(b []byte, version byte) (s specPlain, ok bool) {
 	if len(b) < 45 {
 		return s, false
 	}
@@ -176,10 +201,24 @@ func specParse(b []byte) (s specPlain, ok bool) {
 	s.renewed = int64(binary.BigEndian.Uint64(b[16:]))
 	s.id = bytes.Clone(b[24:40])
 	s.flags = b[40]
-	if s.flags > 1 || s.issued > s.renewed || s.renewed >= s.expires {
+	maxFlags := byte(0x01)
+	if version == 2 {
+		maxFlags = 0x03
+	}
+	if s.flags > maxFlags || s.issued > s.renewed || s.renewed >= s.expires {
 		return s, false
 	}
 	rest := b[41:]
+	if s.flags&0x02 != 0 {
+		if len(rest) < 8+4 {
+			return s, false
+		}
+		s.checked = int64(binary.BigEndian.Uint64(rest))
+		if s.checked <= s.issued || s.checked > s.renewed {
+			return s, false
+		}
+		rest = rest[8:]
+	}
 	for section := range 2 {
 		if len(rest) < 2 {
 			return s, false
@@ -218,6 +257,10 @@ func specFromPayload(p *payload) specPlain {
 	if p.persistent {
 		s.flags = flagPersist
 	}
+	if p.checkedAt > p.issuedAt {
+		s.flags |= flagChecked
+		s.checked = p.checkedAt
+	}
 	for _, e := range p.entries {
 		s.entries = append(s.entries, vectorRecord{Key: e.key, JSON: string(e.value)})
 	}
@@ -229,7 +272,11 @@ func specFromPayload(p *payload) specPlain {
 
 // payloadFromSpec converts s to a payload; it ignores undefined flag bits.
 func payloadFromSpec(s specPlain) *payload {
-	p := &payload{issuedAt: s.issued, expiresAt: s.expires, renewedAt: s.renewed, persistent: s.flags&flagPersist != 0}
+	p := &payload{issuedAt: s.issued, expiresAt: s.expires, renewedAt: s.renewed, checkedAt: s.issued,
+		persistent: s.flags&flagPersist != 0}
+	if s.flags&flagChecked != 0 {
+		p.checkedAt = s.checked
+	}
 	copy(p.id[:], s.id)
 	for _, r := range s.entries {
 		p.entries = append(p.entries, entry{key: r.Key, value: []byte(r.JSON)})
@@ -241,8 +288,8 @@ func payloadFromSpec(s specPlain) *payload {
 }
 
 func (s specPlain) String() string {
-	return fmt.Sprintf("{issued %d expires %d renewed %d id %x flags %#x entries %q flashes %q}",
-		s.issued, s.expires, s.renewed, s.id, s.flags, s.entries, s.flashes)
+	return fmt.Sprintf("{issued %d expires %d renewed %d checked %d id %x flags %#x entries %q flashes %q}",
+		s.issued, s.expires, s.renewed, s.checked, s.id, s.flags, s.entries, s.flashes)
 }
 
 func equalSpec(a, b specPlain) bool {
@@ -296,16 +343,20 @@ func buildVectors() vectorFile {
 	const cookie = "__Host-session"
 	now := int64(vectorT0 + 7200)
 
-	valid := func(name string, keys [][]byte, sealedWith int, cookie string, s specPlain, now int64) validVector {
+	validVia := func(version byte, transport, name string, keys [][]byte, sealedWith int, cookie string, s specPlain, now int64) validVector {
 		nonce := testNonce(name)
 		plain := s.bytes()
 		v := validVector{
-			Name: name, Keys: b64urls(keys...), SealedWith: sealedWith, Nonce: hex.EncodeToString(nonce),
+			Name: name, Version: int(version), Transport: transport,
+			Keys: b64urls(keys...), SealedWith: sealedWith, Nonce: hex.EncodeToString(nonce),
 			Cookie: cookie, IssuedAt: s.issued, ExpiresAt: s.expires, RenewedAt: s.renewed, Now: now,
 			SessionID: hex.EncodeToString(s.id), Persistent: s.flags&flagPersist != 0,
 			Entries: s.entries, Flashes: s.flashes,
 			Plaintext: hex.EncodeToString(plain),
-			Value:     specSeal(keys[sealedWith], nonce, cookie, plain),
+			Value:     specSealVia(keys[sealedWith], nonce, version, transport, cookie, plain),
+		}
+		if s.flags&flagChecked != 0 {
+			v.RevalidatedAt = &s.checked
 		}
 		if v.Entries == nil {
 			v.Entries = []vectorRecord{}
@@ -315,18 +366,26 @@ func buildVectors() vectorFile {
 		}
 		return v
 	}
-	// authentic seals plain with secret under the header (version, keyID).
-	authentic := func(name string, keys [][]byte, cookie string, now int64, secret []byte, version byte, keyID []byte, sealFor string, plain []byte) invalidVector {
+	valid := func(name string, keys [][]byte, sealedWith int, cookie string, s specPlain, now int64) validVector {
+		return validVia(1, "cookie", name, keys, sealedWith, cookie, s, now)
+	}
+	// authenticVia seals plain with secret under the header (version,
+	// keyID) for sealFor and sealVia, and has it received as cookie by via.
+	authenticVia := func(name string, keys [][]byte, cookie, via string, now int64, secret []byte, version byte, keyID []byte, sealFor, sealVia string, plain []byte) invalidVector {
 		aeadKey, _ := specKeys(secret)
 		nonce := testNonce(name)
 		return invalidVector{
-			Name: name, Keys: b64urls(keys...), Cookie: cookie, Now: now,
-			Value: specSealRaw(aeadKey, version, keyID, nonce, specAD(version, keyID, sealFor), plain),
+			Name: name, Keys: b64urls(keys...), Cookie: cookie, Transport: via, Now: now,
+			Value: specSealRaw(aeadKey, version, keyID, nonce, specAD(version, keyID, transports[sealVia], sealFor), plain),
 			Sealed: &sealedInput{
 				Key: b64url(secret), Version: int(version), KeyID: hex.EncodeToString(keyID),
-				Nonce: hex.EncodeToString(nonce), Cookie: sealFor, Plaintext: hex.EncodeToString(plain),
+				Nonce: hex.EncodeToString(nonce), Cookie: sealFor, Transport: sealVia, Plaintext: hex.EncodeToString(plain),
 			},
 		}
+	}
+	// authentic is authenticVia for a cookie sealed and received as one.
+	authentic := func(name string, keys [][]byte, cookie string, now int64, secret []byte, version byte, keyID []byte, sealFor string, plain []byte) invalidVector {
+		return authenticVia(name, keys, cookie, "cookie", now, secret, version, keyID, sealFor, "cookie", plain)
 	}
 	_, id1 := specKeys(k1)
 	_, id2 := specKeys(k2)
@@ -335,7 +394,11 @@ func buildVectors() vectorFile {
 		return authentic(name, [][]byte{k1}, cookie, now, k1, version1, id1, cookie, plain)
 	}
 	other := func(name, value string) invalidVector {
-		return invalidVector{Name: name, Keys: b64urls(k1), Cookie: cookie, Now: now, Value: value}
+		return invalidVector{Name: name, Keys: b64urls(k1), Cookie: cookie, Transport: "cookie", Now: now, Value: value}
+	}
+	// sealed2 seals plain under k1 in version 2 for cookie, sent as a cookie.
+	sealed2 := func(name string, plain []byte, now int64) invalidVector {
+		return authenticVia(name, [][]byte{k1}, cookie, "cookie", now, k1, version2, id1, cookie, "cookie", plain)
 	}
 	base := basePlain()
 	baseValue := specSeal(k1, testNonce("base"), cookie, base.bytes())
@@ -347,11 +410,11 @@ func buildVectors() vectorFile {
 
 	vf := vectorFile{
 		Comment: []string{
-			"Test vectors for cookiesession wire format v1 (FORMAT.md). Regenerate with: go test -run TestVectors -update",
+			"Test vectors for cookiesession wire formats v1 and v2 (FORMAT.md). Regenerate with: go test -run TestVectors -update",
 			"Keys are base64url secrets, primary first; every key here is a test fixture, sha256(\"cookiesession test key N\").",
 			"Nonces, session IDs and plaintexts are hex. An entry's or flash's json is the exact bytes of its value.",
-			"valid: sealing the fields under keys[sealed_with] with the nonce gives plaintext and value; opening value at now gives the fields back.",
-			"invalid: opening value for cookie at now with the ring keys must fail with the group's reason. Where sealed is given, value is exactly that seal, so only the rule named by the reason rejects it.",
+			"valid: sealing the fields in version under keys[sealed_with] with the nonce, for cookie and transport, gives plaintext and value; opening value received by transport at now gives the fields back. revalidated_at is present when flag 0x02 is set.",
+			"invalid: opening value for cookie, received by transport, at now with the ring keys must fail with the group's reason. Where sealed is given, value is exactly that seal, so only the rule named by the reason rejects it.",
 		},
 		SkewSeconds: int64(defaultSkew / time.Second),
 	}
@@ -389,6 +452,35 @@ func buildVectors() vectorFile {
 		valid("times before 1970 are two's complement", [][]byte{k1}, 0, cookie, before1970, -1),
 		valid("flashes only, kinds repeat in insertion order", [][]byte{k1}, 0, cookie, flashesOnly, vectorT0),
 	}
+	revalidated := base
+	revalidated.flags |= flagChecked
+	revalidated.checked = vectorT0 + 1800
+	checkedAtRenewal := empty
+	checkedAtRenewal.entries = records("user_id", `42`)
+	checkedAtRenewal.flags = flagChecked
+	checkedAtRenewal.renewed, checkedAtRenewal.checked = vectorT0+1, vectorT0+1
+	largest2 := largest
+	largest2.id = testSessionID("largest v2")
+	v2 := func(name string, keys [][]byte, sealedWith int, cookie string, s specPlain, now int64) validVector {
+		return validVia(2, "cookie", name, keys, sealedWith, cookie, s, now)
+	}
+	token := func(name string, keys [][]byte, sealedWith int, cookie string, s specPlain, now int64) validVector {
+		return validVia(2, "header", name, keys, sealedWith, cookie, s, now)
+	}
+	vf.Valid = append(vf.Valid,
+		v2("v2 cookie: session with entries and flashes", [][]byte{k1}, 0, cookie, base, now),
+		v2("v2 cookie: empty session, not persistent", [][]byte{k1}, 0, cookie, empty, vectorT0),
+		v2("v2 cookie: ring new,old, sealed with the old key", [][]byte{k2, k1}, 1, cookie, base, now),
+		v2("v2 cookie: revalidated half an hour after issue", [][]byte{k1}, 0, cookie, revalidated, now),
+		v2("v2 cookie: revalidated in the second it was renewed", [][]byte{k1}, 0, cookie, checkedAtRenewal, vectorT0+1),
+		v2("v2 cookie: non-ASCII keys and values", [][]byte{k1}, 0, cookie, unicode, now),
+		v2("v2 cookie: Codec.Encode shape", [][]byte{k1}, 0, "prefs", codecShape, vectorT0+1),
+		v2("v2 cookie: largest value for cookie name s", [][]byte{k1}, 0, "s", largest2, vectorT0),
+		v2("v2 cookie: times before 1970", [][]byte{k1}, 0, cookie, before1970, -1),
+		token("v2 token: session with entries and flashes", [][]byte{k1}, 0, cookie, base, now),
+		token("v2 token: revalidated, ring of three keys, sealed with the last", [][]byte{k3, k2, k1}, 2, cookie, revalidated, now),
+		token("v2 token: empty cookie name", [][]byte{k1}, 0, "", base, now),
+	)
 
 	// Too long: checked before anything else.
 	overLimit := largest
@@ -450,19 +542,23 @@ func buildVectors() vectorFile {
 		other("44 bytes with an unknown key ID: length wins", tamper(func(b []byte) []byte { b[1] ^= 0xff; return b[:sealedMin-1] })),
 	}
 
-	// Unknown version.
-	future2 := authentic("authentic under version 2 in header and associated data", [][]byte{k1}, cookie, now, k1, 2, id1, cookie, base.bytes())
+	// Unknown version, or a version the transport does not have.
+	future3 := authentic("authentic under version 3 in header and associated data", [][]byte{k1}, cookie, now, k1, 3, id1, cookie, base.bytes())
+	v1Token := authentic("version 1, received as a token", [][]byte{k1}, cookie, now, k1, version1, id1, cookie, base.bytes())
+	v1Token.Transport = "header"
 	unknownVersion := []invalidVector{
 		other("version 0x00", tamper(func(b []byte) []byte { b[0] = 0; return b })),
-		other("version 0x02", tamper(func(b []byte) []byte { b[0] = 2; return b })),
+		other("version 0x03", tamper(func(b []byte) []byte { b[0] = 3; return b })),
 		other("version 0xff", tamper(func(b []byte) []byte { b[0] = 0xff; return b })),
-		future2,
+		future3,
+		v1Token,
 	}
 
 	// Unknown key.
 	_, id3 := specKeys(k3)
 	unknownKey := []invalidVector{
 		authentic("sealed with a key not in the ring", [][]byte{k1, k2}, cookie, now, k3, version1, id3, cookie, base.bytes()),
+		authenticVia("v2 token sealed with a key not in the ring", [][]byte{k1, k2}, cookie, "header", now, k3, version2, id3, cookie, "header", base.bytes()),
 		authentic("sealed with the old key after it left the ring", [][]byte{k2}, cookie, now, k1, version1, id1, cookie, base.bytes()),
 		other("key ID 00000000", tamper(func(b []byte) []byte { copy(b[1:], []byte{0, 0, 0, 0}); return b })),
 		other("key ID ffffffff", tamper(func(b []byte) []byte { copy(b[1:], []byte{0xff, 0xff, 0xff, 0xff}); return b })),
@@ -493,10 +589,18 @@ func buildVectors() vectorFile {
 		other("tag bit flipped", tamper(func(b []byte) []byte { b[len(b)-1] ^= 0x01; return b })),
 		other("last byte removed", tamper(func(b []byte) []byte { return b[:len(b)-1] })),
 		other("a byte appended", tamper(func(b []byte) []byte { return append(b, 0) })),
-		variant("secret used as the AEAD key, without HKDF", k1, specAD(version1, id1, cookie)),
+		variant("secret used as the AEAD key, without HKDF", k1, specAD(version1, id1, 0, cookie)),
 		variant("associated data without the name's length", aeadKey1, noPrefix),
 		variant("associated data with a little-endian length", aeadKey1, littleEndian),
 		variant("associated data without the name", aeadKey1, append([]byte{version1}, id1...)),
+		authenticVia("v2 token received as a cookie", [][]byte{k1}, cookie, "cookie", now, k1, version2, id1, cookie, "header", base.bytes()),
+		authenticVia("v2 cookie received as a token", [][]byte{k1}, cookie, "header", now, k1, version2, id1, cookie, "cookie", base.bytes()),
+		authenticVia("v2 token sealed for another cookie name", [][]byte{k1}, cookie, "header", now, k1, version2, id1, "session", "header", base.bytes()),
+		other("v2 cookie sealed with version 1's associated data, no transport byte",
+			specSealRaw(aeadKey1, version2, id1, testNonce("v2 without transport"), specAD(version1, id1, 0, cookie), base.bytes())),
+		other("v2 cookie sealed with transport byte 0x02",
+			specSealRaw(aeadKey1, version2, id1, testNonce("v2 transport 2"), specAD(version2, id1, 2, cookie), base.bytes())),
+		other("version 1 value relabelled as version 2", tamper(func(b []byte) []byte { b[0] = version2; return b })),
 	}
 
 	// Malformed plaintext: authentic, so only the parser can reject them.
@@ -506,13 +610,20 @@ func buildVectors() vectorFile {
 	fixed.expires = vectorT0 + 86400
 	withEntries := func(kv ...string) []byte { s := base; s.entries = records(kv...); return s.bytes() }
 	withFlashes := func(kv ...string) []byte { s := base; s.flashes = records(kv...); return s.bytes() }
-	withFlags := func(f byte) []byte { s := base; s.flags = f; return s.bytes() }
+	// flagsOf lays s out with flags f, and without revalidated_at whatever
+	// f says.
+	flagsOf := func(s specPlain, f byte) []byte { b := s.bytes(); b[3*8+idSize] = f; return b }
+	withFlags := func(f byte) []byte { return flagsOf(base, f) }
 	withTimes := func(issued, renewed, expires int64) []byte {
 		s := base
 		s.issued, s.renewed, s.expires = issued, renewed, expires
 		return s.bytes()
 	}
 	fixedBytes := fixed.bytes() // 45 bytes: two zero counts
+	withChecked := func(t int64) []byte { s := base; s.flags |= flagChecked; s.checked = t; return s.bytes() }
+	fixedCheckedPlain := fixed
+	fixedCheckedPlain.flags, fixedCheckedPlain.checked = flagChecked, fixed.issued+1
+	fixedChecked := fixedCheckedPlain.bytes() // 53 bytes
 	one := records("k", `1`)
 	oneEntry := func() []byte { s := fixed; s.entries = one; return s.bytes() } // 45 + 5 bytes
 	oneFlash := withFlashes("info", `"x"`)
@@ -525,8 +636,6 @@ func buildVectors() vectorFile {
 	future := base
 	future.issued, future.renewed = now+3600, now+3600
 	future.expires = now + 7200
-	futureBadFlags := future
-	futureBadFlags.flags = 0x02
 	expiredBadFlags := base
 	expiredBadFlags.flags = 0x04
 	plaintext := []invalidVector{
@@ -557,8 +666,15 @@ func buildVectors() vectorFile {
 		sealed("entry count 65535 with one record", withCount(oneEntry(), entriesAt, 0xffff), now),
 		sealed("flash count 65535, no records", withCount(fixedBytes, entriesAt+2, 0xffff), now),
 		sealed("flash count 2 with one record", withCount(oneFlash, len(oneFlash)-2-entryHeader-len("info")-len(`"x"`), 2), now),
-		sealed("malformed and issued in the future: malformed wins", futureBadFlags.bytes(), now),
+		sealed("malformed and issued in the future: malformed wins", flagsOf(future, 0x02), now),
 		sealed("malformed and expired: malformed wins", expiredBadFlags.bytes(), base.expires+1),
+		sealed("version 1 with revalidated_at (flag 0x02)", revalidated.bytes(), now),
+		sealed2("v2: undefined flag bit 0x04", withFlags(0x04), now),
+		sealed2("v2: revalidated_at equal to issued_at", withChecked(base.issued), now),
+		sealed2("v2: revalidated_at before issued_at", withChecked(base.issued-1), now),
+		sealed2("v2: revalidated_at after renewed_at", withChecked(base.renewed+1), now),
+		sealed2("v2: flag 0x02 with revalidated_at cut short", fixedChecked[:fixedPlain+checkedSize-1], now),
+		sealed2("v2: flag 0x02 without its eight bytes", fixedChecked[:fixedPlain], now),
 	}
 
 	// Issued in the future, beyond the 60-second skew.
@@ -566,10 +682,14 @@ func buildVectors() vectorFile {
 	ahead.issued, ahead.renewed = now+61, now+61
 	renewedAhead := base
 	renewedAhead.issued, renewedAhead.renewed = now, now+61
+	renewedAheadChecked := renewedAhead
+	renewedAheadChecked.flags |= flagChecked
+	renewedAheadChecked.checked = now + 61
 	farAhead := base
 	farAhead.issued, farAhead.renewed, farAhead.expires = 253402300000, 253402300000, 253402300799
 	futureVectors := []invalidVector{
 		sealed("issued and renewed 61 seconds ahead", ahead.bytes(), now),
+		sealed2("v2: revalidated and renewed 61 seconds ahead", renewedAheadChecked.bytes(), now),
 		sealed("renewed 61 seconds ahead", renewedAhead.bytes(), now),
 		sealed("issued in year 9999", farAhead.bytes(), now),
 	}
@@ -577,6 +697,7 @@ func buildVectors() vectorFile {
 	// Expired.
 	expired := []invalidVector{
 		sealed("now equals expires_at", bp, base.expires),
+		sealed2("v2: revalidated, now equals expires_at", revalidated.bytes(), base.expires),
 		sealed("one second after expires_at", bp, base.expires+1),
 		sealed("ten years later", bp, base.expires+10*365*86400),
 	}
@@ -658,7 +779,48 @@ func (v validVector) spec(tb testing.TB) specPlain {
 	if v.Persistent {
 		s.flags = flagPersist
 	}
+	if v.RevalidatedAt != nil {
+		s.flags |= flagChecked
+		s.checked = *v.RevalidatedAt
+	}
 	return s
+}
+
+// vectorTransport returns the transport a vector names.
+func vectorTransport(tb testing.TB, name string) transport {
+	tb.Helper()
+	b, ok := transports[name]
+	if !ok {
+		tb.Fatalf("transport %q: want cookie or header", name)
+	}
+	return transport(b)
+}
+
+// checkInspect checks that KeyRing.Inspect reports a valid vector's fields.
+func checkInspect(t *testing.T, ring *KeyRing, v validVector, s specPlain, now time.Time) {
+	t.Helper()
+	c, err := ring.Inspect(v.Cookie, v.Value, now)
+	if err != nil {
+		t.Fatalf("Inspect: %v", err)
+	}
+	want := &Contents{
+		Version: v.Version, Transport: v.Transport, KeyID: ring.keys[v.SealedWith].idString(), Primary: v.SealedWith == 0,
+		IssuedAt: time.Unix(s.issued, 0), ExpiresAt: time.Unix(s.expires, 0), RenewedAt: time.Unix(s.renewed, 0),
+		SessionID: b64url(s.id), Persistent: s.flags&flagPersist != 0,
+		Values: map[string]json.RawMessage{}, Flashes: []Flash{},
+	}
+	if v.RevalidatedAt != nil {
+		want.RevalidatedAt = time.Unix(*v.RevalidatedAt, 0)
+	}
+	for _, e := range s.entries {
+		want.Values[e.Key] = json.RawMessage(e.JSON)
+	}
+	for _, f := range s.flashes {
+		want.Flashes = append(want.Flashes, Flash{Kind: f.Key, Message: json.RawMessage(f.JSON)})
+	}
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("Inspect:\ngot  %+v\nwant %+v", c, want)
+	}
 }
 
 func TestVectors(t *testing.T) {
@@ -715,32 +877,52 @@ func checkValidVector(t *testing.T, v validVector) {
 		t.Errorf("spec layout:\ngot  %x\nwant %x", got, wantPlain)
 	}
 	nonce := decodeHex(t, v.Nonce)
-	if got := specSeal(secrets[v.SealedWith], nonce, v.Cookie, wantPlain); got != v.Value {
+	version, tr := byte(v.Version), vectorTransport(t, v.Transport)
+	if got := specSealVia(secrets[v.SealedWith], nonce, version, v.Transport, v.Cookie, wantPlain); got != v.Value {
 		t.Errorf("spec seal:\ngot  %s\nwant %s", got, v.Value)
 	}
 	c := NewCodec(ring, 0)
 	k := ring.keys[v.SealedWith]
-	got, err := c.sealNonce(v.Cookie, p, k, nonce)
-	if err != nil || got != v.Value {
-		t.Errorf("sealNonce:\ngot  %s, %v\nwant %s, nil", got, err, v.Value)
+	switch version {
+	case version2:
+		if got, err := c.sealVia(v.Cookie, tr, p, k, nonce); err != nil || got != v.Value {
+			t.Errorf("sealVia:\ngot  %s, %v\nwant %s, nil", got, err, v.Value)
+		}
+	case version1:
+		if tr != viaCookie {
+			t.Fatalf("a version 1 vector for transport %s: version 1 has cookies only", v.Transport)
+		}
+	default:
+		t.Fatalf("version %d: want 1 or 2", version)
 	}
 	if n := len(v.Cookie) + len(v.Value); n > MaxCookieSize {
 		t.Errorf("len(cookie)+len(value): got %d, want <= %d", n, MaxCookieSize)
 	}
-	opened, key, err := c.openNew(v.Cookie, v.Value, time.Unix(v.Now, 0))
+	now := time.Unix(v.Now, 0)
+	opened, key, err := c.openVia(v.Cookie, v.Value, tr, now)
 	if err != nil {
 		t.Fatalf("open: got %v, want nil", err)
 	}
-	if key != k {
-		t.Errorf("open: got key %x, want key %d (%x)", key.id, v.SealedWith, k.id)
+	if key != k || opened.version != version {
+		t.Errorf("open: got key %x, version %d; want key %d (%x), version %d", key.id, opened.version, v.SealedWith, k.id, version)
 	}
 	if gs := specFromPayload(opened); !equalSpec(gs, s) {
 		t.Errorf("open:\ngot  %v\nwant %v", gs, s)
+	}
+	checkInspect(t, ring, v, s, now)
+	// Re-sealed, as a newer format or another key makes it, it opens to the same.
+	if resealed, err := c.sealVia(v.Cookie, tr, opened, ring.primary(), nonce); err != nil {
+		t.Errorf("re-seal: %v", err)
+	} else if again, _, err := c.openVia(v.Cookie, resealed, tr, now); err != nil || !equalSpec(specFromPayload(again), s) {
+		t.Errorf("re-sealed in version 2: got %v, %v; want %v", again, err, s)
 	}
 	for i, st := range ring.Stats() {
 		want := uint64(0)
 		if i == v.SealedWith {
 			want = 1
+		}
+		if i == 0 {
+			want++ // the re-sealed value
 		}
 		if st.Opens != want {
 			t.Errorf("Stats()[%d].Opens: got %d, want %d", i, st.Opens, want)
@@ -754,11 +936,17 @@ func checkInvalidVector(t *testing.T, reason Reason, v invalidVector) {
 		checkAuthentic(t, reason, v)
 	}
 	c := NewCodec(ring, 0)
-	p, k, err := c.openNew(v.Cookie, v.Value, time.Unix(v.Now, 0))
+	p, k, err := c.openVia(v.Cookie, v.Value, vectorTransport(t, v.Transport), time.Unix(v.Now, 0))
 	if p != nil || k != nil {
 		t.Errorf("open: got payload %v and key %v, want nil", p != nil, k != nil)
 	}
 	wantInvalid(t, err, reason)
+	// Inspect takes either transport, so only a cookie's failure to open
+	// as either is its failure too.
+	if v.Transport == "cookie" && reason != ReasonAuth {
+		_, err := ring.Inspect(v.Cookie, v.Value, time.Unix(v.Now, 0))
+		wantInvalid(t, err, reason)
+	}
 	for i, st := range ring.Stats() {
 		if st.Opens != 0 || !st.LastUsed.IsZero() {
 			t.Errorf("Stats()[%d] after a rejection: got %d opens at %v, want none", i, st.Opens, st.LastUsed)
@@ -777,10 +965,10 @@ func checkAuthentic(t *testing.T, reason Reason, v invalidVector) {
 	aeadKey, _ := specKeys(secret)
 	keyID, nonce, plain := decodeHex(t, in.KeyID), decodeHex(t, in.Nonce), decodeHex(t, in.Plaintext)
 	version := byte(in.Version)
-	if got := specSealRaw(aeadKey, version, keyID, nonce, specAD(version, keyID, in.Cookie), plain); got != v.Value {
+	if got := specSealRaw(aeadKey, version, keyID, nonce, specAD(version, keyID, transports[in.Transport], in.Cookie), plain); got != v.Value {
 		t.Errorf("value is not the seal of its recorded inputs:\ngot  %s\nwant %s", got, v.Value)
 	}
-	_, ok := specParse(plain)
+	_, ok := specParse(plain, version)
 	switch reason {
 	case ReasonPlaintext:
 		if ok {
