@@ -36,8 +36,16 @@
 //
 // A stateless cookie cannot be revoked by the server alone: until it
 // expires, a copied cookie is as good as the original. Keep lifetimes short,
-// use an idle timeout, call [Session.Regenerate] at login, and rotate keys to
-// end every session at once.
+// use an idle timeout, call [Session.Regenerate] at login, check sessions
+// against your database with [Config.Revalidate], and rotate keys to end
+// every session at once.
+//
+// # Clients without cookies
+//
+// With [Config.TokenHeader] set, clients that keep no cookies (mobile apps,
+// command-line tools, other services) carry the same sealed session as a
+// token in a header, both ways. The transport is sealed in: a token does
+// not open as a cookie, nor a cookie as a token.
 //
 // # Key rotation
 //
@@ -46,14 +54,18 @@
 // everywhere (the new key opens but does not seal), then "new,old" (the new
 // key seals), and after the session lifetime has passed, "new". A cookie
 // opened with an old key is re-sealed under the primary on that response,
-// keeping its issued-at time and expiry. [KeyRing.Stats] shows when an old
-// key stops being used.
+// keeping its issued-at time and expiry. [Manager.Stats] shows when an old
+// key stops being used, and a replica whose ring lacks a key others seal
+// with; [KeyRing.Inspect] and the cookiesession command (cmd/cookiesession)
+// tell an operator what a cookie holds and why it does not open.
 //
 // # Compatibility
 //
 // The wire format is specified in FORMAT.md and versioned; this package
-// opens every version it has written. [Codec] satisfies securecookie.Codec,
-// so it also serves gorilla/sessions' CookieStore.
+// opens every version it has written, and re-seals an older one in the
+// current version on the response to the first request that uses it.
+// [Codec] satisfies securecookie.Codec, so it also serves gorilla/sessions'
+// CookieStore.
 package cookiesession
 
 import (
