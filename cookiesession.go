@@ -167,6 +167,11 @@ type Config struct {
 	// unlocked, so it may read it. Default nil.
 	Revalidate func(r *http.Request, s *Session) error
 
+	// Migrate, if set, reads the cookies of a gorilla/sessions CookieStore
+	// into sessions of this Manager, once each, until Migrate.Until; see
+	// GorillaCookie. Default nil.
+	Migrate *GorillaCookie
+
 	// RevalidateEvery is the longest a session goes without Revalidate,
 	// counted from the last check that passed, or from the session's
 	// creation or Regenerate, when the application checked the user anyway.
@@ -177,12 +182,13 @@ type Config struct {
 // A Manager reads and writes sessions as configured. It is immutable and
 // safe for concurrent use.
 type Manager struct {
-	cfg   Config
-	keys  *KeyRing
-	codec *Codec
-	scope string // the Set-Cookie attributes Path and Domain
-	flags string // HttpOnly, Secure, SameSite and Partitioned
-	stats counters
+	cfg    Config
+	keys   *KeyRing
+	codec  *Codec
+	scope  string  // the Set-Cookie attributes Path and Domain
+	flags  string  // HttpOnly, Secure, SameSite and Partitioned
+	legacy *legacy // Config.Migrate, checked; nil if none
+	stats  counters
 }
 
 type contextKey struct{ m *Manager }
@@ -217,10 +223,18 @@ func New(keys *KeyRing, cfg Config) (*Manager, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	codec := NewCodec(keys, cfg.Lifetime)
-	codec.skew = cfg.ClockSkew
-	codec.idle = cfg.IdleTimeout
-	return &Manager{cfg: cfg, keys: keys, codec: codec, scope: cookieScope(&cfg), flags: cookieFlags(&cfg)}, nil
+	m := &Manager{cfg: cfg, keys: keys, scope: cookieScope(&cfg), flags: cookieFlags(&cfg)}
+	if cfg.Migrate != nil {
+		l, err := newLegacy(cfg.Migrate, &cfg)
+		if err != nil {
+			return nil, err
+		}
+		m.legacy = l
+	}
+	m.codec = NewCodec(keys, cfg.Lifetime)
+	m.codec.skew = cfg.ClockSkew
+	m.codec.idle = cfg.IdleTimeout
+	return m, nil
 }
 
 func (cfg *Config) check() error {
@@ -321,30 +335,33 @@ func (m *Manager) Save(w http.ResponseWriter, s *Session) error {
 }
 
 func (m *Manager) writeHeaders(h http.Header, s *Session) error {
-	v, write, read, err := s.commit(time.Now())
-	if read {
+	c, err := s.commit(time.Now())
+	if c.read {
 		addVary(h, "Cookie")
 		if m.cfg.TokenHeader != "" {
 			addVary(h, m.cfg.TokenHeader)
 		}
 	}
-	if !write {
-		return err
-	}
-	if s.via == viaHeader {
-		h.Set(m.cfg.TokenHeader, v)
+	switch {
+	case c.write && c.token:
+		h.Set(m.cfg.TokenHeader, c.value)
 		if !hasDirective(h, "no-store") {
 			h.Set("Cache-Control", "no-store")
 		}
 		return nil
+	case c.write:
+		h.Add("Set-Cookie", c.value)
 	}
-	h.Add("Set-Cookie", v)
-	// private without a field list keeps the response out of shared caches;
-	// private="X" leaves the rest of the response shareable.
-	if !hasDirective(h, "no-store") && !hasDirective(h, "private") {
+	if c.deleteLegacy {
+		h.Add("Set-Cookie", m.legacy.delete)
+	}
+	// A response that sets a cookie stays out of shared caches: private
+	// without a field list does that; private="X" leaves the rest of the
+	// response shareable.
+	if (c.write || c.deleteLegacy) && !hasDirective(h, "no-store") && !hasDirective(h, "private") {
 		h.Set("Cache-Control", "no-store")
 	}
-	return nil
+	return err
 }
 
 // hasDirective reports whether a Cache-Control line of h holds directive,

@@ -46,6 +46,7 @@ type Session struct {
 	dirty     bool // the cookie must be written
 	destroyed bool
 	committed bool
+	migrated  bool // made from a legacy cookie, which the response deletes
 }
 
 // maxCandidates is how many cookies of the session's name load tries.
@@ -125,6 +126,9 @@ func (s *Session) load(now time.Time) error {
 		return nil
 	}
 	s.reset(now)
+	if present, err := s.migrate(now); present {
+		return errors.Join(firstErr, err)
+	}
 	return firstErr
 }
 
@@ -174,6 +178,11 @@ func (s *Session) Set(key string, value any) error {
 	if err := s.writable(); err != nil {
 		return err
 	}
+	return s.put(key, v)
+}
+
+// put is Set with s.mu held, for a valid key and its JSON value.
+func (s *Session) put(key string, v []byte) error {
 	i, ok := s.find(key)
 	size := s.size + entryHeader + len(key) + len(v)
 	if ok {
@@ -241,6 +250,11 @@ func (s *Session) Flash(kind, message string) error {
 	if err := s.writable(); err != nil {
 		return err
 	}
+	return s.addFlash(kind, v)
+}
+
+// addFlash is Flash with s.mu held, for a valid kind and a JSON string.
+func (s *Session) addFlash(kind string, v []byte) error {
 	size := s.size + entryHeader + len(kind) + len(v)
 	if err := s.fits(size, kind, len(v)); err != nil {
 		return err
@@ -441,49 +455,67 @@ func (s *Session) fits(size int, key string, valueLen int) error {
 	return &SizeError{Name: s.m.cfg.Name, Size: total, Limit: MaxCookieSize, Largest: largest}
 }
 
-// commit decides, once, what the response must carry. If the session must
-// be written, write is true and value is the Set-Cookie line, or for a
-// token the token, "" ending the session. read says whether the session
-// was read at all.
-func (s *Session) commit(now time.Time) (value string, write, read bool, err error) {
+// commitment is what a response must carry for its session.
+type commitment struct {
+	value        string // the Set-Cookie line, or for a token the token ("" ends the session)
+	token        bool   // the session travels as a token
+	write        bool   // value must be written
+	read         bool   // the session was read, so the response varies on it
+	deleteLegacy bool   // the session came from a legacy cookie, which the response deletes
+}
+
+// commit decides, once, what the response must carry; afterwards it
+// returns only whether the session was read.
+func (s *Session) commit(now time.Time) (commitment, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	c := commitment{read: s.loaded, token: s.via == viaHeader}
 	if s.committed || !s.loaded {
 		s.committed = true
-		return "", false, s.loaded, nil
+		return c, nil
 	}
 	s.committed = true
+	c.deleteLegacy = s.migrated
 	if now.Unix() >= s.p.expiresAt { // expired during the request
 		s.destroyed, s.p.entries, s.p.flashes = true, nil, nil
 	}
-	if s.populated() && (s.dirty || s.destroyed) {
+	var p *payload
+	switch {
+	case s.populated() && (s.dirty || s.destroyed):
 		s.p.renewedAt = max(now.Unix(), s.p.issuedAt, s.p.checkedAt)
-		value, err := s.m.sealed(&s.p, s.via, now)
-		if err == nil {
-			s.count()
-		}
-		return value, err == nil, true, err
+		p = &s.p
+	case s.destroyed || (s.dirty && !s.isNew):
+		// Destroyed, or emptied by Delete, Clear or Flashes: delete the cookie.
+	default:
+		return c, nil
 	}
-	// Destroyed, or emptied by Delete, Clear or Flashes: delete the cookie.
-	if s.destroyed || (s.dirty && !s.isNew) {
-		value, err := s.m.sealed(nil, s.via, now)
-		return value, err == nil, true, err
+	var err error
+	c.value, err = s.m.sealed(p, s.via, now)
+	if err != nil {
+		return c, err
 	}
-	return "", false, true, nil
+	c.write = true
+	if p != nil {
+		s.count()
+	}
+	return c, nil
 }
 
 // count adds a write of s to its Manager's statistics.
 func (s *Session) count() {
 	c := &s.m.stats
-	if s.isNew {
+	switch {
+	case s.isNew:
 		c.issued.Add(1)
-		return
-	}
-	if s.key != s.m.keys.primary() {
-		c.resealed.Add(1)
-	}
-	if s.p.version != version2 {
-		c.upgraded.Add(1)
+	case s.migrated:
+		// counted as migrated when it was
+	default:
+		if s.key != s.m.keys.primary() {
+			c.resealed.Add(1)
+		}
+		if s.p.version != version2 {
+			c.upgraded.Add(1)
+		}
 	}
 }
 
