@@ -74,8 +74,8 @@ func (s *Session) lock() {
 	}
 	now := time.Now()
 	err := s.load(now)
-	if err == nil && s.revalidationDue(now) {
-		err = s.revalidate(now)
+	if s.revalidationDue(now) {
+		err = join(err, s.revalidate(now))
 	}
 	if err == nil {
 		return
@@ -127,7 +127,7 @@ func (s *Session) load(now time.Time) error {
 	}
 	s.reset(now)
 	if present, err := s.migrate(now); present {
-		return errors.Join(firstErr, err)
+		return join(firstErr, err)
 	}
 	return firstErr
 }
@@ -517,6 +517,14 @@ func (s *Session) count() {
 			c.upgraded.Add(1)
 		}
 	}
+}
+
+// join returns a and b joined, or the one that is not nil.
+func join(a, b error) error {
+	if a == nil || b == nil {
+		return cmp.Or(a, b)
+	}
+	return errors.Join(a, b)
 }
 
 func marshal(key string, value any) ([]byte, error) {
