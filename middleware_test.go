@@ -977,7 +977,7 @@ func BenchmarkMiddlewareChangeOne(b *testing.B) { benchmarkNamed(b, "ChangeOne")
 // TestUntouchedAllocs holds the middleware to its promise that a request
 // that never uses the session costs next to nothing: at most 3 allocations
 // more than the bare handler.
-func TestUntouchedAllocs(t *testing.T) {
+func TestMiddlewareAllocs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocation counts in -short mode")
 	}
@@ -990,8 +990,12 @@ func TestUntouchedAllocs(t *testing.T) {
 			c.h.ServeHTTP(w, c.req)
 		})
 	}
-	if extra := allocs["Untouched"] - allocs["Bare"]; extra > 3 {
-		t.Errorf("untouched request: got %v allocations more than the bare handler, want at most 3", extra)
+	// Bounds with one allocation of headroom over what Go 1.26 measures,
+	// so that a change that makes the hot path allocate shows here.
+	for name, most := range map[string]float64{"Untouched": 3, "ReadOne": 10, "ChangeOne": 14} {
+		if extra := allocs[name] - allocs["Bare"]; extra > most {
+			t.Errorf("%s request: got %v allocations more than the bare handler, want at most %v", name, extra, most)
+		}
 	}
 	t.Logf("allocations per request: %v", allocs)
 }

@@ -93,22 +93,11 @@ func (s *Session) lock() {
 func (s *Session) load(now time.Time) error {
 	s.loaded = true
 	s.via = s.m.transportOf(s.req)
-	values := cookieValues(s.req.Header, s.m.cfg.Name)
-	if s.via == viaHeader {
-		values = tokenValues(s.req.Header, s.m.cfg.TokenHeader)
-	}
+	var buf [maxCandidates]string
 	var firstErr error
 	var p, best payload
 	var bestKey *ringKey
-	var buf [maxCandidates]string
-	tried := buf[:0]
-	for v := range values {
-		// Browsers send a few cookies of one name (other paths or domains);
-		// more, or the same value again, is not worth decrypting.
-		if len(tried) == maxCandidates || slices.Contains(tried, v) {
-			continue
-		}
-		tried = append(tried, v)
+	for _, v := range s.candidates(buf[:0]) {
 		k, err := s.m.codec.open(&p, s.m.cfg.Name, v, s.via, now)
 		if err != nil {
 			firstErr = cmp.Or(firstErr, err)
@@ -130,6 +119,28 @@ func (s *Session) load(now time.Time) error {
 		return join(firstErr, err)
 	}
 	return firstErr
+}
+
+// candidates appends to dst, up to its capacity, the distinct values of
+// the request's session cookies, or of its token header for a token
+// request. Browsers send a few cookies of one name (other paths or
+// domains); more, or the same value again, is not worth decrypting.
+func (s *Session) candidates(dst []string) []string {
+	add := func(v string) {
+		if len(dst) < cap(dst) && !slices.Contains(dst, v) {
+			dst = append(dst, v)
+		}
+	}
+	if s.via == viaHeader {
+		for v := range tokenValues(s.req.Header, s.m.cfg.TokenHeader) {
+			add(v)
+		}
+	} else {
+		for v := range cookieValues(s.req.Header, s.m.cfg.Name) {
+			add(v)
+		}
+	}
+	return dst
 }
 
 // reset makes s a new, empty session.
