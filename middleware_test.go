@@ -991,8 +991,13 @@ func TestMiddlewareAllocs(t *testing.T) {
 		})
 	}
 	// Bounds with one allocation of headroom over what Go 1.26 measures,
-	// so that a change that makes the hot path allocate shows here.
+	// so that a change that makes the hot path allocate shows here. The
+	// race detector's sync.Pool drops items at random: there, only the
+	// request that does not use the session is bounded.
 	for name, most := range map[string]float64{"Untouched": 3, "ReadOne": 10, "ChangeOne": 14} {
+		if raceEnabled && name != "Untouched" {
+			continue
+		}
 		if extra := allocs[name] - allocs["Bare"]; extra > most {
 			t.Errorf("%s request: got %v allocations more than the bare handler, want at most %v", name, extra, most)
 		}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package cookiesession_test
+
+const raceEnabled = false
