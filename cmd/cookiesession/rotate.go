@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/cookiesession/cookiesession"
 )
@@ -78,27 +77,18 @@ func (p *rotation) setNewID() error {
 
 func (p *rotation) printPhases(c *cli) {
 	cur := "$" + p.env
-	fmt.Fprintf(c.stdout, "# Rotation from %s to the new key %s. Deploy each phase to every replica.\n", p.oldIDs(), p.newID)
+	fmt.Fprintf(c.stdout, "# Rotation from %s to the new key %s. Deploy each phase to every replica.\n", keyIDs(p.old), p.newID)
 	fmt.Fprintf(c.stdout, "# %s stands for the value in use now, which this command does not print.\n", cur)
 	fmt.Fprintf(c.stdout, "# Phase 1, now: the new key opens cookies; %s still seals them.\n", p.old.PrimaryID())
 	fmt.Fprintf(c.stdout, "%s=%s,%s\n", p.env, cur, p.key)
-	fmt.Fprintf(c.stdout, "# Phase 2, once every replica runs phase 1: the new key seals; cookies under %s still open and are re-sealed under %s on their next use.\n", p.oldIDs(), p.newID)
+	fmt.Fprintf(c.stdout, "# Phase 2, once every replica runs phase 1: the new key seals; cookies under %s still open and are re-sealed under %s on their next use.\n", keyIDs(p.old), p.newID)
 	fmt.Fprintf(c.stdout, "%s=%s,%s\n", p.env, p.key, cur)
-	fmt.Fprintf(c.stdout, "# Phase 3, once the opens of %s stop growing and the session lifetime has passed since every replica runs phase 2: %[1]s retired, the new key alone.\n", p.oldIDs())
+	fmt.Fprintf(c.stdout, "# Phase 3, once the opens of %s stop growing and the session lifetime has passed since every replica runs phase 2: %[1]s retired, the new key alone.\n", keyIDs(p.old))
 	fmt.Fprintf(c.stdout, "%s=%s\n", p.env, p.key)
 }
 
 func (p *rotation) printNow(c *cli) {
 	fmt.Fprintf(c.stdout, "# WARNING: this ring ends every session: every user must sign in again.\n")
-	fmt.Fprintf(c.stdout, "# Replicas running it open no cookie sealed under %s; replicas still on the old ring open none sealed under %s.\n", p.oldIDs(), p.newID)
+	fmt.Fprintf(c.stdout, "# Replicas running it open no cookie sealed under %s; replicas still on the old ring open none sealed under %s.\n", keyIDs(p.old), p.newID)
 	fmt.Fprintf(c.stdout, "%s=%s\n", p.env, p.key)
-}
-
-// oldIDs lists the IDs of the ring in use, primary first.
-func (p *rotation) oldIDs() string {
-	var ids []string
-	for _, k := range p.old.Stats() {
-		ids = append(ids, k.ID)
-	}
-	return strings.Join(ids, ", ")
 }
