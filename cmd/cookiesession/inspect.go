@@ -98,7 +98,7 @@ func (o *inspection) run(c *cli, args []string) error {
 			if i > 0 {
 				fmt.Fprintln(c.stdout)
 			}
-			c.printContents(o, v)
+			o.printContents(c, v)
 		}
 		if err != nil {
 			return err

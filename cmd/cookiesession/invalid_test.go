@@ -12,8 +12,10 @@ import (
 )
 
 // vectorFile is the part of the root package's test vectors that inspect
-// is checked against: values that must not open, by reason.
+// is checked against: values that open, and values that must not, by
+// reason.
 type vectorFile struct {
+	Valid   []validVector `json:"valid"`
 	Invalid []struct {
 		Reason  cookiesession.Reason `json:"reason"`
 		Vectors []struct {
@@ -32,14 +34,7 @@ type vectorFile struct {
 // fail for one transport open as the other; every reason must still be
 // met.
 func TestInspectVectors(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "vectors.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var vf vectorFile
-	if err := json.Unmarshal(b, &vf); err != nil {
-		t.Fatal(err)
-	}
+	vf := readVectors(t)
 	met := map[string]bool{}
 	for _, g := range vf.Invalid {
 		for _, v := range g.Vectors {
@@ -84,6 +79,19 @@ func TestInspectVectors(t *testing.T) {
 			t.Errorf("no vector gave reason %q", g.Reason)
 		}
 	}
+}
+
+func readVectors(t *testing.T) *vectorFile {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "vectors.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vf vectorFile
+	if err := json.Unmarshal(b, &vf); err != nil {
+		t.Fatal(err)
+	}
+	return &vf
 }
 
 // oneArgument reports whether inspect takes v, given as its argument, as

@@ -36,16 +36,19 @@
 //	cookiesession rotate [-env NAME] [-now]
 //
 // Rotate makes a new key and prints the value of SESSION_KEYS for each
-// phase of a rotation that logs no one out, with a line before each saying
-// when to deploy it:
+// phase of a rotation that logs no one out, each after a line saying when
+// to deploy it to every replica:
 //
-//	# Phase 1, now: the new key 5e6f7a8b opens cookies; 1a2b3c4d still seals them.
+//	# Rotation from e1c54cd4 to the new key 85f1baaf. Deploy each phase to every replica.
+//	# $SESSION_KEYS stands for the value in use now, which this command does not print.
+//	# Phase 1, now: the new key opens cookies; e1c54cd4 still seals them.
 //	SESSION_KEYS=$SESSION_KEYS,<new key>
-//	# Phase 2, once every replica runs phase 1: the new key seals; ...
+//	# Phase 2, once every replica runs phase 1: the new key seals; cookies under e1c54cd4 still open and are re-sealed under 85f1baaf on their next use.
 //	SESSION_KEYS=<new key>,$SESSION_KEYS
-//	# Phase 3, once the opens of 1a2b3c4d stop growing and the session lifetime has passed since ...
+//	# Phase 3, once the opens of e1c54cd4 stop growing and the session lifetime has passed since every replica runs phase 2: e1c54cd4 retired, the new key alone.
 //	SESSION_KEYS=<new key>
 //
+// The opens of a key are those Manager.Stats reports.
 // $SESSION_KEYS stands for the value in use before phase 1, which rotate
 // does not print: paste the lines where the variable is expanded (a shell,
 // a Compose file), or write the current keys in its place. Every key of the
@@ -74,8 +77,11 @@
 // every entry as JSON and its flashes. VALUE may be the cookie's bare value,
 // name=value as browser tools copy it, a Cookie or Set-Cookie header line,
 // or a token header line (Session-Token: <token>); with no VALUE, or "-",
-// inspect reads standard input, which may hold a whole response as printed
-// by curl -i. A cookie that does not open prints the reason, and exits 1.
+// inspect reads standard input, which may hold a whole HTTP message as
+// curl -i or curl -v prints it, whose token header -header names. -name
+// gives the cookie's name (default __Host-session), -at the time to open
+// it at (default now). A cookie that does not open prints the library's
+// reason, with the unknown key's ID or the time it expired, and exits 1.
 // -json prints one JSON object per cookie instead.
 package main
 
@@ -114,9 +120,6 @@ type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
 
-// errHelp ends a command that printed its help as asked.
-var errHelp = flag.ErrHelp
-
 // errSilent ends a command that has already reported its failure.
 var errSilent = errors.New("failed")
 
@@ -153,7 +156,7 @@ func (c *cli) run(cmd *command, args []string) error {
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		c.printHelp(cmd, fs)
-		return errHelp
+		return err
 	case err != nil:
 		return &usageError{err.Error()}
 	case fs.NArg() > cmd.maxArgs:
@@ -166,7 +169,7 @@ func (c *cli) run(cmd *command, args []string) error {
 func (c *cli) exit(cmd *command, err error) int {
 	var uerr *usageError
 	switch {
-	case err == nil, errors.Is(err, errHelp):
+	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errSilent):
 		return 1

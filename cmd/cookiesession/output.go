@@ -26,7 +26,7 @@ func (v opened) describe() string {
 }
 
 // printContents prints what v holds as aligned "label: value" lines.
-func (c *cli) printContents(o *inspection, v opened) {
+func (o *inspection) printContents(c *cli, v opened) {
 	line := func(label, format string, args ...any) {
 		fmt.Fprintf(c.stdout, "%-13s"+format+"\n", append([]any{label + ":"}, args...)...)
 	}
