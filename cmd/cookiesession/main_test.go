@@ -249,6 +249,13 @@ func TestHelpFlag(t *testing.T) {
 			t.Errorf("help does not list %s:\n%s", cmd.name, list.stdout)
 		}
 	}
+	for _, flag := range []string{"-h", "-help", "--help"} {
+		r := run(t, nil, "", flag)
+		wantExit(t, r, 0)
+		if r.stdout != list.stdout {
+			t.Errorf("got %s:\n%s\nwant the output of help", flag, r.stdout)
+		}
+	}
 }
 
 func TestUsageErrors(t *testing.T) {
