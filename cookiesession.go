@@ -167,16 +167,16 @@ type Config struct {
 	// unlocked, so it may read it. Default nil.
 	Revalidate func(r *http.Request, s *Session) error
 
-	// Migrate, if set, reads the cookies of a gorilla/sessions CookieStore
-	// into sessions of this Manager, once each, until Migrate.Until; see
-	// GorillaCookie. Default nil.
-	Migrate *GorillaCookie
-
 	// RevalidateEvery is the longest a session goes without Revalidate,
 	// counted from the last check that passed, or from the session's
 	// creation or Regenerate, when the application checked the user anyway.
 	// Zero (the default) checks on every request that uses a session.
 	RevalidateEvery time.Duration
+
+	// Migrate, if set, reads the cookies of a gorilla/sessions CookieStore
+	// into sessions of this Manager, once each, until Migrate.Until; see
+	// GorillaCookie. Default nil.
+	Migrate *GorillaCookie
 }
 
 // A Manager reads and writes sessions as configured. It is immutable and
