@@ -73,7 +73,6 @@ const maxGobDepth = 1000
 type gobType struct {
 	kind      int
 	key, elem int64   // map key; array, slice and map element
-	length    int64   // array length
 	fields    []int64 // struct field types, by field number
 }
 
@@ -255,8 +254,8 @@ func (w *gobWalker) wireField(t *gobType, f int) {
 		for range w.count() {
 			t.fields = append(t.fields, w.nameAndID())
 		}
-	case t.kind == gobArray && f == 2:
-		t.length = w.int()
+	case t.kind == gobArray && f == 2: // Len
+		w.int()
 	case t.kind == gobMap && f == 1:
 		t.key = w.int()
 	default: // the element of an array, a slice or a map
@@ -335,12 +334,8 @@ func (w *gobWalker) value(id int64) {
 			w.value(t.key)
 			w.value(t.elem)
 		}
-	case t.kind == gobArray || t.kind == gobSlice:
-		n := w.count()
-		if t.kind == gobArray && int64(n) != t.length {
-			w.fail("array of the wrong length")
-		}
-		for range n {
+	case t.kind == gobArray || t.kind == gobSlice: // gob checks an array's length
+		for range w.count() {
 			w.value(t.elem)
 		}
 	default: // the bytes of a GobEncoder, BinaryMarshaler or TextMarshaler

@@ -33,7 +33,18 @@ type (
 	gobWord   struct{ N string }
 	// gobPanics panics when decoded.
 	gobPanics struct{}
+	// gobBinary goes by its marshaler; gobNode is recursive.
+	gobBinary struct{ b byte }
+	gobNode   struct {
+		V    int
+		Next *gobNode
+		Tags [2]string
+		Seen map[string]bool
+	}
 )
+
+func (b gobBinary) MarshalBinary() ([]byte, error)  { return []byte{b.b}, nil }
+func (b *gobBinary) UnmarshalBinary(p []byte) error { b.b = p[0]; return nil }
 
 func (gobPanics) GobEncode() ([]byte, error) { return []byte{1}, nil }
 func (*gobPanics) GobDecode([]byte) error    { panic("gobPanics: GobDecode") }
@@ -53,6 +64,9 @@ func init() {
 	gob.Register(&gobCart{})
 	gob.Register(gobItem{})
 	gob.Register(gobPanics{})
+	gob.Register(gobBinary{})
+	gob.Register(&gobNode{})
+	gob.Register([3]int{})
 	gob.RegisterName(gobHiddenName, gobHidden{})
 	gob.RegisterName(gobNumberName, gobNumber{})
 	gob.RegisterName(gobWordName, gobWord{})
@@ -76,6 +90,9 @@ func gobSamples() map[string]map[interface{}]interface{} {
 		"time":             {"created": time.Date(2024, 5, 1, 12, 30, 0, 7, time.UTC), "zoned": time.Date(2024, 1, 1, 0, 0, 0, 0, time.FixedZone("X", 3600))},
 		"struct":           {"user": user},
 		"pointer":          {"cart": &gobCart{Items: []gobItem{{"a-1", 2}, {"b-2", 1}}}},
+		"marshalers":       {"bin": gobBinary{7}},
+		"recursive":        {"list": &gobNode{V: 1, Next: &gobNode{V: 2, Tags: [2]string{"a", "b"}, Seen: map[string]bool{"x": true}}}},
+		"array":            {"a": [3]int{1, 2, 3}},
 		"nested":           {"list": []interface{}{user, "x", []interface{}{gobUser{ID: 8, Extra: "y"}}}},
 		"int keys":         {1: "one", -2: "minus two", int64(3): "three", 2.5: "float", true: "bool"},
 		"nil":              {"nil": nil, nil: "nil key"},
@@ -306,7 +323,8 @@ func gobOtherStreams(t testing.TB) map[string][]byte {
 		"no singleton mark":      cat(gobMapDef, []byte{4, 0xff, 0x80, 1, 0}),
 		"count beyond stream":    cat(gobMapDef, []byte{4, 0xff, 0x80, 0, 0x7f}),
 		"message beyond stream":  cat(gobMapDef, []byte{5, 0xff, 0x80, 0, 0}),
-		"nine-byte integer":      cat(gobMapDef, []byte{12, 0xf7, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 0}),
+		"nine-byte count":        cat(gobMapDef, []byte{13, 0xff, 0x80, 0, 0xf7, 0, 0, 0, 0, 0, 0, 0, 0, 0}),
+		"trailing in message":    cat(gobMapDef, []byte{5, 0xff, 0x80, 0, 0, 0}),
 	}
 }
 
