@@ -45,29 +45,22 @@ type gobEntry struct {
 	valueErr error
 }
 
-// Type ids that gob predefines, and the first it grants to other types.
 const (
+	// Type ids that gob predefines, and the first it grants to other types.
 	gobBoolID, gobIntID, gobUintID, gobFloatID = 1, 2, 3, 4
 	gobBytesID, gobStringID, gobComplexID      = 5, 6, 7
-	gobInterfaceID                             = 8
-	gobFirstUserID                             = 64
-)
+	gobInterfaceID, gobFirstUserID             = 8, 64
 
-// Kinds of defined types: the field number of gob's wireType that is set.
-// GobEncoderT, BinaryMarshalerT and TextMarshalerT follow gobMap.
-const (
-	gobArray = iota
-	gobSlice
-	gobStruct
-	gobMap
+	// Kinds of defined types: the field number of gob's wireType that is
+	// set. GobEncoderT, BinaryMarshalerT and TextMarshalerT follow gobMap.
+	gobArray, gobSlice, gobStruct, gobMap = 0, 1, 2, 3
+
+	maxGobDepth = 1000 // how deeply values may nest
 )
 
 // gobLastField is the last field number of each kind's description, after
 // its CommonType in field 0: Elem and Len, Elem, Field, Key and Elem, none.
 var gobLastField = [...]int{2, 1, 1, 2, 0, 0, 0}
-
-// maxGobDepth bounds how deeply values may nest.
-const maxGobDepth = 1000
 
 // gobType is what the walk needs of a type defined in the stream.
 type gobType struct {
@@ -100,11 +93,12 @@ type gobWalker struct {
 // An entry's keyErr or valueErr is the error of encoding/gob for that key
 // or value alone (an unregistered type name, a registered type that does
 // not match the stream's, a GobDecode that fails), or errGobPanic; its key
-// or value is then nil. Duplicate keys are all returned, and a key is
-// returned as decoded, even one of a type a map key cannot have. A stream
-// error matches errGobMap: the stream does not follow its own type
-// definitions (or nests values deeper than maxGobDepth), or encoding/gob
-// refuses those definitions.
+// or value is then nil. A nil key or value is nil with no error. Duplicate
+// keys are all returned, and a key as decoded, even of a type that cannot
+// be a map key. An empty map gives no entries and no error. A stream error
+// matches errGobMap: the stream does not follow its own type definitions
+// (or nests values deeper than maxGobDepth), or encoding/gob refuses those
+// definitions.
 func gobMapEntries(stream []byte) ([]gobEntry, error) {
 	w := &gobWalker{rest: stream, size: len(stream), types: make(map[int64]gobType)}
 	ends := w.mapParts()
