@@ -284,12 +284,28 @@ func legacyValues(raw []byte) ([]legacyValue, error) {
 		case !ok:
 			values = append(values, legacyValue{key: fmt.Sprintf("(a key of type %T)", e.key), err: errors.New("only string keys migrate")})
 		case e.valueErr != nil:
-			values = append(values, legacyValue{key: key, err: errors.New("cannot be decoded; is its type registered with gob.Register in this program?")})
+			values = append(values, legacyValue{key: key, err: gobReason(e.valueErr)})
 		default:
 			values = append(values, legacyValue{key: key, value: jsonable(e.value)})
 		}
 	}
 	return values, nil
+}
+
+// gobReason says why gob could not decode a value, without quoting from
+// the error anything but a type name: a type's own GobDecode may put its
+// data in its error.
+func gobReason(err error) error {
+	const unregistered = `gob: name not registered for interface: "`
+	msg := err.Error()
+	switch {
+	case errors.Is(err, errGobPanic):
+		return errors.New("its gob decoding panicked")
+	case strings.HasPrefix(msg, unregistered) && strings.Count(msg, `"`) == 2:
+		name := strings.TrimSuffix(strings.TrimPrefix(msg, unregistered), `"`)
+		return fmt.Errorf("its type %q is not registered with gob.Register in this program", name)
+	}
+	return errors.New("gob cannot decode it into the type registered for it")
 }
 
 // jsonable returns v with every map[any]any whose keys are all strings
