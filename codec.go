@@ -62,7 +62,7 @@ const (
 	ReasonTooLong    Reason = "too long"            // over the 4096-byte budget; not decoded
 	ReasonMalformed  Reason = "malformed"           // not canonical unpadded base64url
 	ReasonTooShort   Reason = "too short"           // shorter than header and tag
-	ReasonVersion    Reason = "unknown version"     // version byte is not 0x01
+	ReasonVersion    Reason = "unknown version"     // version byte is neither 0x02 nor 0x01, or 0x01 in a token
 	ReasonUnknownKey Reason = "unknown key"         // key ID not in the ring
 	ReasonAuth       Reason = "authentication"      // tag did not verify: tampered, or another name
 	ReasonPlaintext  Reason = "malformed plaintext" // authentic, but the content breaks the format

@@ -151,20 +151,36 @@ type Config struct {
 	// cookies are, and do not open as cookies, nor cookies as tokens.
 	// Responses that hand out a token get "Cache-Control: no-store", and
 	// responses that read the session vary on this header and on Cookie.
+	//
+	// A token is a bearer credential without a cookie's protections: kept in
+	// a browser page's storage, scripts can read it. Browsers send a header
+	// of this name cross-origin only after a CORS preflight, so allow it
+	// (Access-Control-Allow-Headers, and Access-Control-Expose-Headers for
+	// the response) only to origins you trust: a page allowed to send it
+	// can put a request in a session of its choosing. Names HTTP already
+	// uses, the CORS-safelisted request headers and names with an
+	// underscore (which nginx drops by default) are refused.
 	// Default "": no header is read.
 	TokenHeader string
 
 	// Revalidate, if set, is called for a session that came from a cookie
 	// or token, on the request's first use of it, at most once per
 	// RevalidateEvery: the time of the last check that passed is sealed in
-	// the cookie. It lets an application compare the session with its
-	// database (a per-user generation number, the time of the last
-	// password change) without a lookup on every request. A nil error
-	// keeps the session; ErrRevalidateLater keeps it for this request
-	// only; any other error ends it as Destroy does (the response deletes
-	// the cookie), gives the request a new, empty session and calls
-	// OnInvalid with ReasonRevalidation. Revalidate runs with the session
-	// unlocked, so it may read it. Default nil.
+	// the cookie. A session made from a legacy cookie (Migrate) is checked
+	// on its first request. Revalidate lets an application compare the
+	// session with its database (a per-user generation number, the time of
+	// the last password change) without a lookup on every request.
+	//
+	// A nil error keeps the session; ErrRevalidateLater keeps it for this
+	// request only; any other error, or a panic, ends it as Destroy does
+	// (the response deletes the cookie), gives the request a new, empty
+	// session and calls OnInvalid with ReasonRevalidation.
+	//
+	// Revalidate is given a copy of the session, valid during the call: it
+	// may read and change it, and its changes are kept unless the session
+	// ends. The request's other uses of the session wait for the verdict,
+	// so Revalidate must use the copy it is given: calling the request's
+	// session (through Manager.Get) from it deadlocks. Default nil.
 	Revalidate func(r *http.Request, s *Session) error
 
 	// RevalidateEvery is the longest a session goes without Revalidate,
@@ -174,8 +190,8 @@ type Config struct {
 	RevalidateEvery time.Duration
 
 	// Migrate, if set, reads the cookies of a gorilla/sessions CookieStore
-	// into sessions of this Manager, once each, until Migrate.Until; see
-	// GorillaCookie. Default nil.
+	// into sessions of this Manager until Migrate.Until, deleting each on
+	// the response that migrates it; see GorillaCookie. Default nil.
 	Migrate *GorillaCookie
 }
 

@@ -46,7 +46,9 @@ func encodedLen(n int) int {
 // PayloadBudget returns how many bytes of session entries and flashes fit
 // in a cookie called name, counting each entry as its key, its JSON value
 // and 3 bytes of framing. It is negative if the name alone leaves no room.
-// See FORMAT.md for the arithmetic.
+// A session that records a check by Config.Revalidate has 8 bytes less;
+// one within 8 bytes of the budget cannot record it, and so is checked on
+// every request. See FORMAT.md for the arithmetic.
 func PayloadBudget(name string) int {
 	// Largest n with len(name) + ceil(4*(sealedMin+fixedPlain+n)/3) <= MaxCookieSize.
 	raw := (MaxCookieSize - len(name)) * 3 / 4

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -16,13 +17,17 @@ import (
 
 // GorillaCookie describes the cookie of a gorilla/sessions CookieStore (as
 // used directly, or by gin-contrib/sessions and echo-contrib/session) that
-// a [Manager] reads once into a session of its own, so that moving to this
+// a [Manager] reads into a session of its own, so that moving to this
 // package signs nobody out; see [Config.Migrate].
 //
 // On a request whose session is used and that carries no valid cookie of
 // the Manager's but a valid legacy cookie, the Manager makes a session of
 // the legacy cookie's values, writes its own cookie and deletes the legacy
-// one, on that response. A value is carried if its key is a string of 1 to
+// one, on that response. Nothing is kept on the server, so a copy of a
+// legacy cookie migrates again until it is MaxAge old or Until has come;
+// and if Path or Domain are not the legacy cookie's, the deletion does not
+// take, and a user who signs out is signed in again by the legacy cookie.
+// Config.Revalidate, if set, checks a migrated session on its first request. A value is carried if its key is a string of 1 to
 // 255 bytes of UTF-8 and JSON can represent it; gob values of types this
 // process has not registered with gob.Register cannot be read and are not
 // carried. Values that are not carried are dropped, and reported to
@@ -78,6 +83,12 @@ func (g GorillaCookie) String() string {
 
 // GoString is String, so %#v shows no key.
 func (g GorillaCookie) GoString() string { return g.String() }
+
+// MarshalJSON encodes String, so that no key reaches a JSON log.
+func (g GorillaCookie) MarshalJSON() ([]byte, error) { return json.Marshal(g.String()) }
+
+// LogValue is String, so that no key reaches a log/slog record.
+func (g GorillaCookie) LogValue() slog.Value { return slog.StringValue(g.String()) }
 
 // Format makes every fmt verb print String, so no verb reveals a key.
 func (g GorillaCookie) Format(f fmt.State, _ rune) { f.Write([]byte(g.String())) }
@@ -212,6 +223,12 @@ func (s *Session) fill(raw []byte) (dropped []string) {
 
 // fillFlashes adds the strings of a legacy flash slice as flashes of kind.
 func (s *Session) fillFlashes(lv legacyValue, kind string) (dropped []string) {
+	if raw, ok := lv.value.(json.RawMessage); ok { // from securecookie's JSONEncoder
+		var list []any
+		if json.Unmarshal(raw, &list) == nil {
+			lv.value = list
+		}
+	}
 	list, ok := lv.value.([]any)
 	if !ok {
 		return []string{fmt.Sprintf("%s: flashes of type %T, not a list", lv.key, lv.value)}

@@ -2,6 +2,7 @@ package cookiesession
 
 import (
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -14,40 +15,50 @@ var ErrRevalidateLater = errors.New("cookiesession: session not revalidated; try
 
 // revalidationDue reports whether Config.Revalidate must check s, with
 // s.mu held: a session that came from a cookie or token whose last check
-// is RevalidateEvery old.
+// is RevalidateEvery old, or one made from a legacy cookie, never checked.
 func (s *Session) revalidationDue(now time.Time) bool {
 	cfg := &s.m.cfg
-	if cfg.Revalidate == nil || s.isNew {
+	switch {
+	case cfg.Revalidate == nil || s.isNew:
 		return false
+	case s.migrated:
+		return true
 	}
 	checked := max(s.p.checkedAt, s.p.issuedAt)
 	return now.Unix()-checked >= int64(cfg.RevalidateEvery/time.Second)
 }
 
-// revalidate runs Config.Revalidate with s.mu held on entry and on return,
-// but not during the call, so that the hook may use the session. A failure
-// ends the session as Destroy does and returns an *InvalidError for
-// OnInvalid. A pass records the time of the check in the cookie, if the
-// interval is positive and the eight bytes it takes fit; otherwise the
-// next request checks again.
+// revalidate runs Config.Revalidate with s.mu held, on a copy of s, so
+// that the request's other uses of the session wait for the verdict. A
+// pass, or ErrRevalidateLater, keeps what the hook did to the copy; a pass
+// also records the time of the check in the cookie, if the interval is
+// positive and the eight bytes it takes fit (otherwise the next request
+// checks again). A failure, or a panic in the hook, ends the session as
+// Destroy does; a failure returns an *InvalidError for OnInvalid.
 func (s *Session) revalidate(now time.Time) error {
-	id := s.p.id
-	s.mu.Unlock()
-	err := s.m.cfg.Revalidate(s.req, s)
-	s.mu.Lock()
-	c := &s.m.stats
+	c := s.copyForCheck()
+	defer func() {
+		if p := recover(); p != nil {
+			s.destroy(now) // fail closed
+			s.mu.Unlock()  // the caller's lock will not return to unlock it
+			panic(p)
+		}
+	}()
+	err := s.m.cfg.Revalidate(s.req, c)
+	st := &s.m.stats
 	switch {
 	case errors.Is(err, ErrRevalidateLater):
-		c.deferred.Add(1)
+		st.deferred.Add(1)
+		s.adopt(c)
 		return nil
 	case err != nil:
-		c.failed.Add(1)
-		if !s.committed {
-			s.destroy(now)
-		}
+		st.failed.Add(1)
+		s.destroy(now)
 		return &InvalidError{Reason: ReasonRevalidation, Err: err}
 	}
-	c.passed.Add(1)
+	st.passed.Add(1)
+	id := s.p.id
+	s.adopt(c)
 	if s.m.cfg.RevalidateEvery <= 0 || s.p.id != id || s.committed {
 		return nil // nothing to record, or the hook replaced the session
 	}
@@ -60,4 +71,24 @@ func (s *Session) revalidate(now time.Time) error {
 		s.p.checkedAt = checked
 	}
 	return nil
+}
+
+// copyForCheck returns a copy of s, loaded and not committed, that shares
+// nothing the copy's methods change.
+func (s *Session) copyForCheck() *Session {
+	c := &Session{
+		m: s.m, req: s.req, loaded: true, via: s.via, p: s.p, size: s.size, key: s.key,
+		isNew: s.isNew, changed: s.changed, dirty: s.dirty, destroyed: s.destroyed, migrated: s.migrated,
+	}
+	c.p.entries = slices.Clone(s.p.entries)
+	c.p.flashes = slices.Clone(s.p.flashes)
+	return c
+}
+
+// adopt takes into s what Revalidate did to its copy c.
+func (s *Session) adopt(c *Session) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s.p, s.size, s.isNew = c.p, c.size, c.isNew
+	s.changed, s.dirty, s.destroyed = c.changed, c.dirty, c.destroyed
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/securecookie"
+
 	"github.com/cookiesession/cookiesession"
 )
 
@@ -271,5 +273,102 @@ func TestRevalidateStats(t *testing.T) {
 	}
 	if st.Invalid[cookiesession.ReasonRevalidation] != 1 {
 		t.Errorf("Invalid[revalidation failed]: got %d, want 1", st.Invalid[cookiesession.ReasonRevalidation])
+	}
+}
+
+// TestRevalidateFailsClosed checks the paths on which a session could
+// escape a failed or unfinished check: a session first used after the
+// response's headers went out, another goroutine reading it while the hook
+// runs, and a hook that panics.
+func TestRevalidateFailsClosed(t *testing.T) {
+	t.Run("first use after the headers went out", func(t *testing.T) {
+		m := mustNew(t, freshRing(t), cookiesession.Config{
+			Revalidate: func(*http.Request, *cookiesession.Session) error { return errRevoked },
+		})
+		cookie := mint(t, m)
+		var user string
+		var isNew bool
+		serve(wrap(m, func(w http.ResponseWriter, r *http.Request, s *cookiesession.Session) {
+			w.WriteHeader(http.StatusOK) // streaming: the session is read later
+			user, isNew = userOf(s), s.IsNew()
+		}), "__Host-session="+cookie)
+		if user != "" || !isNew {
+			t.Errorf("got user %q, new %v; want an empty new session", user, isNew)
+		}
+	})
+
+	t.Run("another goroutine waits for the verdict", func(t *testing.T) {
+		entered, release := make(chan struct{}), make(chan struct{})
+		m := mustNew(t, freshRing(t), cookiesession.Config{
+			Revalidate: func(*http.Request, *cookiesession.Session) error {
+				close(entered)
+				<-release
+				return errRevoked
+			},
+		})
+		cookie := mint(t, m)
+		var other string
+		serve(wrap(m, func(w http.ResponseWriter, r *http.Request, s *cookiesession.Session) {
+			done := make(chan struct{})
+			go func() {
+				<-entered
+				go func() { time.Sleep(10 * time.Millisecond); close(release) }()
+				other = userOf(s) // must wait for the hook
+				close(done)
+			}()
+			userOf(s)
+			<-done
+		}), "__Host-session="+cookie)
+		if other != "" {
+			t.Errorf("a goroutine reading during the check: got user %q, want the ended session's empty one", other)
+		}
+	})
+
+	t.Run("a panic in the hook", func(t *testing.T) {
+		m := mustNew(t, freshRing(t), cookiesession.Config{
+			Revalidate: func(*http.Request, *cookiesession.Session) error { panic("database driver bug") },
+		})
+		cookie := mint(t, m)
+		var user string
+		var recovered any
+		resp := serve(wrap(m, func(w http.ResponseWriter, r *http.Request, s *cookiesession.Session) {
+			func() {
+				defer func() { recovered = recover() }()
+				s.Has("user")
+			}()
+			user = userOf(s) // the session is unlocked and ended
+		}), "__Host-session="+cookie)
+		if recovered == nil || user != "" || cookieAction(t, resp) != "delete" {
+			t.Errorf("got panic %v, user %q, cookie %q; want the panic, no user, the cookie deleted", recovered, user, cookieAction(t, resp))
+		}
+	})
+}
+
+// TestRevalidateMigrated checks that a session made from a legacy cookie is
+// checked on its first request, whatever the interval: the legacy cookie
+// was never checked.
+func TestRevalidateMigrated(t *testing.T) {
+	hash := securecookie.GenerateRandomKey(32)
+	legacy, err := securecookie.New(hash, nil).Encode("session", map[any]any{"user": "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c checker
+	c.set(errRevoked)
+	var hook hookLog
+	m := mustNew(t, freshRing(t), cookiesession.Config{
+		Revalidate: c.revalidate, RevalidateEvery: time.Hour, OnInvalid: hook.record,
+		Migrate: &cookiesession.GorillaCookie{Name: "session", KeyPairs: [][]byte{hash}, Until: time.Now().Add(time.Hour)},
+	})
+	var user string
+	resp := serve(wrap(m, func(w http.ResponseWriter, r *http.Request, s *cookiesession.Session) { user = userOf(s) }), "session="+legacy)
+	if c.calls() != 1 || user != "" {
+		t.Errorf("got %d checks and user %q, want 1 check and no user", c.calls(), user)
+	}
+	checkReasons(t, hook.calls(), cookiesession.ReasonRevalidation)
+	for _, sc := range setCookies(t, resp) {
+		if sc.MaxAge >= 0 {
+			t.Errorf("got Set-Cookie %s=…, max-age %d; want only deletions", sc.Name, sc.MaxAge)
+		}
 	}
 }

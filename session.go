@@ -65,8 +65,8 @@ func (s *Session) lockToChange() {
 }
 
 // lock locks s, opening the request's cookie or token on first use.
-// Config.Revalidate and Config.OnInvalid run with s unlocked, so they may
-// use the session.
+// Config.Revalidate runs with s locked, on a copy of it; Config.OnInvalid
+// runs with s unlocked, so it may use the session.
 func (s *Session) lock() {
 	s.mu.Lock()
 	if s.loaded {
@@ -329,6 +329,7 @@ func (s *Session) Regenerate() {
 	defer s.mu.Unlock()
 	s.change()
 	s.m.start(&s.p, time.Now())
+	s.size = s.p.plainLen() // no check recorded any more
 }
 
 // Touch re-issues the cookie on this response, restarting the idle timeout.

@@ -17,11 +17,14 @@ import (
 
 // reservedHeaders are header fields that HTTP, or this package, already
 // gives a meaning; a token in one of them would break it or be broken.
+// The CORS-safelisted request headers are among them: a page of any
+// origin may send those without a preflight.
 var reservedHeaders = []string{
-	"Authorization", "Cache-Control", "Connection", "Content-Encoding", "Content-Length",
-	"Content-Type", "Cookie", "Date", "Expect", "Host", "Keep-Alive", "Location",
-	"Origin", "Proxy-Authenticate", "Proxy-Authorization", "Proxy-Connection", "Referer",
-	"Set-Cookie", "Te", "Trailer", "Transfer-Encoding", "Upgrade", "Vary", "Www-Authenticate",
+	"Accept", "Accept-Language", "Authorization", "Cache-Control", "Connection",
+	"Content-Encoding", "Content-Language", "Content-Length", "Content-Type", "Cookie",
+	"Date", "Expect", "Forwarded", "Host", "Keep-Alive", "Location", "Origin", "Range",
+	"Referer", "Set-Cookie", "Te", "Trailer", "Transfer-Encoding", "Upgrade", "Vary", "Via",
+	"Www-Authenticate",
 }
 
 // checkTokenHeader reports whether name can carry tokens.
@@ -32,8 +35,12 @@ func checkTokenHeader(name string) error {
 	if !isToken(name) {
 		return fmt.Errorf("cookiesession: TokenHeader %q is not a valid header field name", name)
 	}
+	if strings.Contains(name, "_") {
+		return fmt.Errorf("cookiesession: TokenHeader %q has an underscore, which nginx and other proxies drop by default; use a hyphen", name)
+	}
 	canonical := textproto.CanonicalMIMEHeaderKey(name)
-	if slices.Contains(reservedHeaders, canonical) || strings.HasPrefix(canonical, "Sec-") {
+	if slices.Contains(reservedHeaders, canonical) || strings.HasPrefix(canonical, "Sec-") ||
+		strings.HasPrefix(canonical, "Proxy-") || strings.HasPrefix(canonical, "Access-Control-") {
 		return fmt.Errorf("cookiesession: TokenHeader %q is a header HTTP already uses; choose a name of your own, such as Session-Token", name)
 	}
 	return nil
@@ -68,11 +75,12 @@ func (m *Manager) transportOf(r *http.Request) transport {
 }
 
 // tokenValues yields the non-empty values of the token header, each
-// without the spaces around it.
+// without the spaces and tabs around it (HTTP's optional whitespace; any
+// other byte makes the token malformed).
 func tokenValues(h http.Header, name string) iter.Seq[string] {
 	return func(yield func(string) bool) {
 		for _, v := range h[name] {
-			if v = strings.TrimSpace(v); v != "" && !yield(v) {
+			if v = strings.Trim(v, " \t"); v != "" && !yield(v) {
 				return
 			}
 		}

@@ -180,7 +180,8 @@ func TestTokenTransportBound(t *testing.T) {
 		{"both: the cookie is ignored", request{cookies: []string{name + cookie}, tokens: []string{""}}, "", ""},
 		{"a tampered token", withToken(flipBit(t, tok, 40, 4)), "", cookiesession.ReasonAuth},
 		{"a token that is not base64url", withToken(tok + "!"), "", cookiesession.ReasonMalformed},
-		{"spaces around the token are ignored", withToken(" " + tok + " "), "alice", ""},
+		{"spaces and tabs around the token are ignored", withToken(" \t" + tok + "\t "), "alice", ""},
+		{"a no-break space is not", withToken("\u00a0" + tok), "", cookiesession.ReasonMalformed},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -277,7 +278,10 @@ func TestTokenSizeBudget(t *testing.T) {
 
 func TestTokenHeaderConfig(t *testing.T) {
 	ring := freshRing(t)
-	for _, name := range []string{"Cookie", "set-cookie", "Authorization", "Vary", "Sec-Session", "Session Token", "Session:Token", "Sessión"} {
+	for _, name := range []string{
+		"Cookie", "set-cookie", "Authorization", "Vary", "Sec-Session", "Session Token", "Session:Token", "Sessión",
+		"Accept-Language", "Content-Language", "Range", "Proxy-Session", "Access-Control-Token", "Session_Token",
+	} {
 		if _, err := cookiesession.New(ring, cookiesession.Config{TokenHeader: name}); err == nil {
 			t.Errorf("TokenHeader %q: got nil, want an error", name)
 		}

@@ -407,6 +407,13 @@ func buildVectors() vectorFile {
 	tamper := func(f func(b []byte) []byte) string {
 		return b64url(f(bytes.Clone(baseRaw)))
 	}
+	// relabel returns base sealed in version 2 for transport via, with its
+	// version byte changed to v.
+	relabel := func(via string, v byte) string {
+		raw, _ := base64.RawURLEncoding.DecodeString(specSealVia(k1, testNonce("base v2 "+via), version2, via, cookie, base.bytes()))
+		raw[0] = v
+		return b64url(raw)
+	}
 
 	vf := vectorFile{
 		Comment: []string{
@@ -491,6 +498,7 @@ func buildVectors() vectorFile {
 		other("4097 bytes and malformed: length wins", strings.Repeat("=", MaxCookieSize+1-len(cookie))),
 		authentic("authentic, one plaintext byte over the limit for cookie name s", [][]byte{k1}, "s", vectorT0, k1, version1, id1, "s", overLimit.bytes()),
 		authentic("authentic, but the 4000-byte cookie name leaves no room", [][]byte{k1}, longName, now, k1, version1, id1, longName, base.bytes()),
+		authenticVia("v2 token, one plaintext byte over the limit for cookie name s", [][]byte{k1}, "s", "header", vectorT0, k1, version2, id1, "s", "header", overLimit.bytes()),
 	}
 
 	// Malformed: a source value whose encoding has '-' and '_' and unused bits.
@@ -552,6 +560,7 @@ func buildVectors() vectorFile {
 		other("version 0xff", tamper(func(b []byte) []byte { b[0] = 0xff; return b })),
 		future3,
 		v1Token,
+		{Name: "v2 token relabelled as version 1, received as a token", Keys: b64urls(k1), Cookie: cookie, Transport: "header", Now: now, Value: relabel("header", version1)},
 	}
 
 	// Unknown key.
@@ -601,6 +610,7 @@ func buildVectors() vectorFile {
 		other("v2 cookie sealed with transport byte 0x02",
 			specSealRaw(aeadKey1, version2, id1, testNonce("v2 transport 2"), specAD(version2, id1, 2, cookie), base.bytes())),
 		other("version 1 value relabelled as version 2", tamper(func(b []byte) []byte { b[0] = version2; return b })),
+		other("version 2 cookie relabelled as version 1", relabel("cookie", version1)),
 	}
 
 	// Malformed plaintext: authentic, so only the parser can reject them.
