@@ -23,8 +23,8 @@ import (
 // Cookies are not kept apart by port, so each app served on 127.0.0.1
 // here has a cookie name of its own.
 const (
-	apiCookie  = "__Host-api"
-	bareCookie = "__Host-bare"
+	apiCookie         = "__Host-api"
+	unprotectedCookie = "__Host-unprotected"
 )
 
 // Where a request comes from, as the browser sees it. Another port of the
@@ -47,7 +47,7 @@ func TestCrossSiteRequestsInBrowser(t *testing.T) {
 	start := time.Now()
 	demo := serveDemo(t)
 	api := serveAPI(t)
-	bare := serveBare(t)
+	unprotected := serveUnprotected(t)
 	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, "<!doctype html><title>another origin</title><p>another origin")
@@ -69,7 +69,7 @@ func TestCrossSiteRequestsInBrowser(t *testing.T) {
 	signIn := []csrfCase{
 		{ownOrigin, demo, formPOST("/login", "user", "alice"), func(s state) state { s.User = "alice"; return s }, 0},
 		{ownOrigin, api, fetchJSON("/login", `{"user": "alice"}`), func(state) state { return state{User: "alice"} }, 0},
-		{ownOrigin, bare, formPOST("/count"), func(s state) state { s.Count++; return s }, 0},
+		{ownOrigin, unprotected, formPOST("/count"), func(s state) state { s.Count++; return s }, 0},
 	}
 	for _, tc := range signIn {
 		attempt(t, b, tc.app.url+tc.app.home, tc)
@@ -79,7 +79,7 @@ func TestCrossSiteRequestsInBrowser(t *testing.T) {
 	}
 
 	var rows []row
-	for _, tc := range csrfCases(demo, api, bare) {
+	for _, tc := range csrfCases(demo, api, unprotected) {
 		from := tc.app.url + tc.app.home
 		if tc.origin != ownOrigin {
 			from = origins[tc.origin] + "/"
@@ -98,7 +98,7 @@ type csrfCase struct {
 	status int               // for a refused request, the app's answer; 0: the browser did not send it
 }
 
-func csrfCases(demo, api, bare *target) []csrfCase {
+func csrfCases(demo, api, unprotected *target) []csrfCase {
 	count := func(s state) state { s.Count++; return s }
 	addEVIL := func(s state) state { s.Cart += "EVIL×1 "; return s }
 	item := `{"sku": "EVIL", "qty": 1}`
@@ -132,8 +132,8 @@ func csrfCases(demo, api, bare *target) []csrfCase {
 		// Without CrossOriginProtection, SameSite=Lax sends the cookie
 		// from the same site; from another site it does not, so the app
 		// counts in a new session, whose cookie replaces the user's.
-		csrfCase{sameSite, bare, formPOST("/count"), count, 0},
-		csrfCase{otherSite, bare, formPOST("/count"), func(state) state { return state{Count: 1} }, 0},
+		csrfCase{sameSite, unprotected, formPOST("/count"), count, 0},
+		csrfCase{otherSite, unprotected, formPOST("/count"), func(state) state { return state{Count: 1} }, 0},
 	)
 }
 
@@ -156,7 +156,7 @@ func attempt(t *testing.T, b *browser, from string, tc csrfCase) row {
 	t.Helper()
 	app, req := tc.app, tc.req
 	req.URL = app.url + req.path
-	r := row{origin: tc.origin, kind: req.kind, want: "refused", before: app.lastState(t, b)}
+	r := row{origin: tc.origin, kind: app.name + ": " + req.kind, want: "refused", before: app.lastState(t, b)}
 	if tc.want != nil {
 		r.want = "accepted"
 	}
@@ -244,10 +244,10 @@ func serveAPI(t *testing.T) *target {
 	})
 }
 
-// serveBare serves a counter in a session with cookiesession's defaults
+// serveUnprotected serves a counter in a session with cookiesession's defaults
 // but no CrossOriginProtection: what SameSite=Lax does alone.
-func serveBare(t *testing.T) *target {
-	m, err := cookiesession.New(cookiesession.InsecureDevelopmentKeyRing(), cookiesession.Config{Name: bareCookie})
+func serveUnprotected(t *testing.T) *target {
+	m, err := cookiesession.New(cookiesession.InsecureDevelopmentKeyRing(), cookiesession.Config{Name: unprotectedCookie})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +264,7 @@ func serveBare(t *testing.T) *target {
 		s.Set("count", n+1)
 		fmt.Fprintln(w, "counted")
 	})
-	return newTarget(t, "bare", m.Handler(mux), bareCookie, "/count", func(t *testing.T, b *browser, base string) state {
+	return newTarget(t, "unprotected", m.Handler(mux), unprotectedCookie, "/count", func(t *testing.T, b *browser, base string) state {
 		return readJSON[state](t, b, base+"/count")
 	})
 }
