@@ -353,10 +353,7 @@ func (m *Manager) Save(w http.ResponseWriter, s *Session) error {
 func (m *Manager) writeHeaders(h http.Header, s *Session) error {
 	c, err := s.commit(time.Now())
 	if c.read {
-		addVary(h, "Cookie")
-		if m.cfg.TokenHeader != "" {
-			addVary(h, m.cfg.TokenHeader)
-		}
+		addVary(h, "Cookie", m.cfg.TokenHeader)
 	}
 	switch {
 	case c.write && c.token:
@@ -393,16 +390,30 @@ func hasDirective(h http.Header, directive string) bool {
 	return false
 }
 
-// addVary adds field to h's Vary header unless it is there already.
-func addVary(h http.Header, field string) {
+// addVary adds to h's Vary header, in one line, the fields (skipping "")
+// that it does not name yet.
+func addVary(h http.Header, fields ...string) {
+	var missing []string
+	for _, field := range fields {
+		if field != "" && !varies(h, field) {
+			missing = append(missing, field)
+		}
+	}
+	if len(missing) > 0 {
+		h.Add("Vary", strings.Join(missing, ", "))
+	}
+}
+
+// varies reports whether h's Vary header names field, or is "*".
+func varies(h http.Header, field string) bool {
 	for _, v := range h.Values("Vary") {
 		for f := range strings.SplitSeq(v, ",") {
 			if f = strings.TrimSpace(f); strings.EqualFold(f, field) || f == "*" {
-				return
+				return true
 			}
 		}
 	}
-	h.Add("Vary", field)
+	return false
 }
 
 // start gives p a new ID and times.

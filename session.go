@@ -47,6 +47,7 @@ type Session struct {
 	destroyed bool
 	committed bool
 	migrated  bool // made from a legacy cookie, which the response deletes
+	carried   bool // the request carried a cookie or token of the session's name
 }
 
 // maxCandidates is how many cookies of the session's name load tries.
@@ -98,6 +99,7 @@ func (s *Session) load(now time.Time) error {
 	var p, best payload
 	var bestKey *ringKey
 	for _, v := range s.candidates(buf[:0]) {
+		s.carried = true
 		k, err := s.m.codec.open(&p, s.m.cfg.Name, v, s.via, now)
 		if err != nil {
 			firstErr = cmp.Or(firstErr, err)
@@ -496,8 +498,11 @@ func (s *Session) commit(now time.Time) (commitment, error) {
 	case s.populated() && (s.dirty || s.destroyed):
 		s.p.renewedAt = max(now.Unix(), s.p.issuedAt, s.p.checkedAt)
 		p = &s.p
-	case s.destroyed || (s.dirty && !s.isNew):
-		// Destroyed, or emptied by Delete, Clear or Flashes: delete the cookie.
+	case (s.destroyed || s.dirty && !s.isNew) && s.carried:
+		// Destroyed, or emptied by Delete, Clear or Flashes: delete the
+		// cookie the request carried. A request that carried none (such as
+		// a cross-site one, which SameSite withheld it from) deletes
+		// nothing, so that it cannot sign the user out.
 	default:
 		return c, nil
 	}

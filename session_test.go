@@ -83,6 +83,7 @@ func TestFlags(t *testing.T) {
 		{"existing, regenerated", setA, func(s *cookiesession.Session) { s.Regenerate() }, flags{false, true, true}, "set"},
 		{"existing, not persistent", setA, func(s *cookiesession.Session) { s.SetPersistent(false) }, flags{false, true, true}, "set"},
 		{"existing, persistent again", setA, func(s *cookiesession.Session) { s.SetPersistent(true) }, flags{false, false, true}, "none"},
+		{"new, destroyed: no cookie came, none to delete", nil, func(s *cookiesession.Session) { s.Destroy() }, flags{true, true, false}, "none"},
 		{"existing, destroyed", setA, func(s *cookiesession.Session) { s.Destroy() }, flags{true, true, false}, "delete"},
 		{"existing, destroyed then flash", setA, func(s *cookiesession.Session) { s.Destroy(); s.Flash("info", "bye") }, flags{true, true, true}, "set"},
 		{"flash only, read", flashHi, func(s *cookiesession.Session) { s.Flashes("info") }, flags{false, true, false}, "delete"},
