@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-modules=(. bench e2e examples/routers)
+modules=(. bench e2e examples/routers examples/gorilla)
 
 unformatted=$(gofmt -l .)
 if [ -n "$unformatted" ]; then
