@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -234,8 +236,8 @@ func TestMigrateDrops(t *testing.T) {
 		{"struct with a func field", map[interface{}]interface{}{"hook": legacyHook{Name: marker}}, "hook: JSON cannot represent func()"},
 		{"time past year 9999", map[interface{}]interface{}{"t": time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}, "t: JSON cannot represent it"},
 		{"map with an int key", map[interface{}]interface{}{"m": map[interface{}]interface{}{1: marker}}, "m: JSON cannot represent map[interface {}]interface {}"},
-		{"unregistered type", map[interface{}]interface{}{"note": legacyHidden{marker}}, "note: cannot be decoded; is its type registered with gob.Register in this program?"},
-		{"unregistered type in a slice", map[interface{}]interface{}{"notes": []interface{}{"a", legacyHidden{marker}}}, "notes: cannot be decoded; is its type registered with gob.Register in this program?"},
+		{"unregistered type", map[interface{}]interface{}{"note": legacyHidden{marker}}, `note: its type "cookiesession_test.legacyUnknwn" is not registered with gob.Register in this program`},
+		{"unregistered type in a slice", map[interface{}]interface{}{"notes": []interface{}{"a", legacyHidden{marker}}}, `notes: its type "cookiesession_test.legacyUnknwn" is not registered with gob.Register in this program`},
 		{"empty key", map[interface{}]interface{}{"": marker}, ": the key is not 1 to 255 bytes of UTF-8"},
 		{"key of 256 bytes", map[interface{}]interface{}{strings.Repeat("k", 256): marker}, strings.Repeat("k", 256) + ": the key is not 1 to 255 bytes of UTF-8"},
 		{"key not UTF-8", map[interface{}]interface{}{"\xff": marker}, "\xff: the key is not 1 to 255 bytes of UTF-8"},
@@ -670,6 +672,54 @@ func TestMigrateNotForTokens(t *testing.T) {
 	}
 }
 
+// TestMigrateRevalidate checks that Config.Revalidate checks a migrated
+// session on its first request, and that the legacy cookie is deleted
+// whether the session passes or is ended.
+func TestMigrateRevalidate(t *testing.T) {
+	tests := []struct {
+		name    string
+		verdict error
+		values  string
+		cookies []string // the names the response sets, or deletes
+	}{
+		{"pass", nil, `map[user:"alice"]`, []string{"__Host-session", legacyName}},
+		{"fail", errors.New("password changed"), `map[]`, []string{"__Host-session", legacyName}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hashKey, log := cookiesession.GenerateKey(), &hookLog{}
+			var checked []string
+			m := mustNew(t, freshRing(t), cookiesession.Config{
+				Migrate:   &cookiesession.GorillaCookie{Name: legacyName, KeyPairs: [][]byte{hashKey}, Until: time.Now().Add(time.Hour)},
+				OnInvalid: log.record,
+				Revalidate: func(r *http.Request, s *cookiesession.Session) error {
+					var user string
+					s.Get("user", &user)
+					checked = append(checked, user)
+					return tt.verdict
+				},
+			})
+			var got seen
+			resp := serve(look(m, &got), mintLegacy(t, map[interface{}]interface{}{"user": "alice"}, securecookie.CodecsFromPairs(hashKey)...))
+			if !slices.Equal(checked, []string{"alice"}) || fmt.Sprint(got.values) != tt.values {
+				t.Errorf("Revalidate saw users %q; the handler, values %v; want [alice], %s", checked, got.values, tt.values)
+			}
+			var names []string
+			for _, c := range setCookies(t, resp) {
+				names = append(names, c.Name)
+			}
+			if !slices.Equal(names, tt.cookies) {
+				t.Errorf("got Set-Cookie %q, want cookies %q", resp.Header.Values("Set-Cookie"), tt.cookies)
+			}
+			var ie *cookiesession.InvalidError
+			if calls := log.calls(); (tt.verdict == nil) != (len(calls) == 0) ||
+				tt.verdict != nil && (!errors.As(calls[0], &ie) || ie.Reason != cookiesession.ReasonRevalidation) {
+				t.Errorf("OnInvalid got %v, want ReasonRevalidation only on failure", calls)
+			}
+		})
+	}
+}
+
 // TestMigrateLoadSave migrates through Manager.Load and Manager.Save.
 func TestMigrateLoadSave(t *testing.T) {
 	mg := newMigration(t, cookiesession.GorillaCookie{})
@@ -756,6 +806,30 @@ func TestGorillaCookieNeverPrintsKeys(t *testing.T) {
 			if !strings.Contains(out, `Name: "session", KeyPairs: 4 keys`) {
 				t.Errorf("%s of %T: got %q, want GorillaCookie's String", verb, v, out)
 			}
+		}
+	}
+	for _, v := range []any{g, &g} {
+		out, err := json.Marshal(v)
+		noKey(t, fmt.Sprintf("JSON of %T", v), string(out), keys...)
+		if err != nil || !strings.Contains(string(out), `KeyPairs: 4 keys`) {
+			t.Errorf("JSON of %T: got %s, %v; want GorillaCookie's String", v, out, err)
+		}
+	}
+	// A Config does not marshal to JSON (its hooks are funcs), so only the
+	// text handler shows the GorillaCookie it holds.
+	handlers := []struct {
+		make func(io.Writer) slog.Handler
+		want int // how many times the record holds GorillaCookie's String
+	}{
+		{func(w io.Writer) slog.Handler { return slog.NewJSONHandler(w, nil) }, 2},
+		{func(w io.Writer) slog.Handler { return slog.NewTextHandler(w, nil) }, 3},
+	}
+	for _, h := range handlers {
+		var buf bytes.Buffer
+		slog.New(h.make(&buf)).Info("config", "value", g, "pointer", &g, "config", cfg)
+		noKey(t, "a slog record", buf.String(), keys...)
+		if n := strings.Count(buf.String(), `KeyPairs: 4 keys`); n != h.want {
+			t.Errorf("got slog record %s, with GorillaCookie's String %d times, want %d", buf.String(), n, h.want)
 		}
 	}
 	want := `GorillaCookie{Name: "session", KeyPairs: 4 keys, Path: "", Domain: "", MaxAge: 0s, Until: 2030-01-02T03:04:05Z}`

@@ -256,7 +256,7 @@ func TestCookieStoreUnregisteredType(t *testing.T) {
 	if fmt.Sprint(res.values) != `map[user:"alice"]` {
 		t.Errorf("got values %v, want user alone", res.values)
 	}
-	want := []string{"note: cannot be decoded; is its type registered with gob.Register in this program?"}
+	want := []string{`note: its type "github.com/cookiesession/cookiesession/examples/gorilla_test.note" is not registered with gob.Register in this program`}
 	if d := res.dropped(t); !slices.Equal(d, want) {
 		t.Errorf("got dropped %q, want %q", d, want)
 	}
