@@ -639,20 +639,33 @@ func TestMigrateOnlyWhenUsed(t *testing.T) {
 }
 
 // TestMigrateDestroy checks that a handler that ends the migrated session
-// deletes both cookies.
+// deletes the legacy cookie, and a cookie of ours only if the request
+// carried one.
 func TestMigrateDestroy(t *testing.T) {
 	mg := newMigration(t, cookiesession.GorillaCookie{})
-	resp := serve(wrap(mg.m, func(w http.ResponseWriter, r *http.Request, s *cookiesession.Session) { s.Destroy() }),
-		mg.mint(t, map[interface{}]interface{}{"user": "alice"}))
-	var names []string
-	for _, c := range setCookies(t, resp) {
-		if c.MaxAge != -1 || c.Value != "" {
-			t.Errorf("got Set-Cookie %q, want a deletion", c)
-		}
-		names = append(names, c.Name)
+	legacy := mg.mint(t, map[interface{}]interface{}{"user": "alice"})
+	tests := []struct {
+		name    string
+		cookies string
+		deleted []string
+	}{
+		{"legacy cookie alone", legacy, []string{legacyName}},
+		{"beside an invalid cookie of ours", "__Host-session=" + strings.Repeat("A", 100) + "; " + legacy, []string{"__Host-session", legacyName}},
 	}
-	if !slices.Equal(names, []string{"__Host-session", legacyName}) {
-		t.Errorf("got Set-Cookie for %q, want deletions of both cookies", names)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := serve(wrap(mg.m, func(w http.ResponseWriter, r *http.Request, s *cookiesession.Session) { s.Destroy() }), tt.cookies)
+			var names []string
+			for _, c := range setCookies(t, resp) {
+				if c.MaxAge != -1 || c.Value != "" {
+					t.Errorf("got Set-Cookie %q, want a deletion", c)
+				}
+				names = append(names, c.Name)
+			}
+			if !slices.Equal(names, tt.deleted) {
+				t.Errorf("got Set-Cookie for %q, want deletions of %q", names, tt.deleted)
+			}
+		})
 	}
 }
 
@@ -680,10 +693,10 @@ func TestMigrateRevalidate(t *testing.T) {
 		name    string
 		verdict error
 		values  string
-		cookies []string // the names the response sets, or deletes
+		cookies []string // the names the response sets or deletes
 	}{
 		{"pass", nil, `map[user:"alice"]`, []string{"__Host-session", legacyName}},
-		{"fail", errors.New("password changed"), `map[]`, []string{"__Host-session", legacyName}},
+		{"fail", errors.New("password changed"), `map[]`, []string{legacyName}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
