@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -203,7 +204,7 @@ func (s *Session) fill(raw []byte) (dropped []string) {
 	}
 	for _, lv := range values {
 		if lv.err != nil {
-			dropped = append(dropped, lv.key+": "+lv.err.Error())
+			dropped = append(dropped, lv.label()+": "+lv.err.Error())
 			continue
 		}
 		if kind, ok := s.m.legacy.FlashKinds[lv.key]; ok {
@@ -215,7 +216,7 @@ func (s *Session) fill(raw []byte) (dropped []string) {
 			err = s.put(lv.key, v)
 		}
 		if err != nil {
-			dropped = append(dropped, lv.key+": "+legacyReason(err))
+			dropped = append(dropped, lv.label()+": "+legacyReason(err))
 		}
 	}
 	return dropped
@@ -231,17 +232,17 @@ func (s *Session) fillFlashes(lv legacyValue, kind string) (dropped []string) {
 	}
 	list, ok := lv.value.([]any)
 	if !ok {
-		return []string{fmt.Sprintf("%s: flashes of type %T, not a list", lv.key, lv.value)}
+		return []string{fmt.Sprintf("%s: flashes of type %T, not a list", lv.label(), lv.value)}
 	}
 	for i, f := range list {
 		msg, ok := f.(string)
 		if !ok {
-			dropped = append(dropped, fmt.Sprintf("%s[%d]: a flash of type %T, not a string", lv.key, i, f))
+			dropped = append(dropped, fmt.Sprintf("%s[%d]: a flash of type %T, not a string", lv.label(), i, f))
 			continue
 		}
 		v, _ := json.Marshal(msg)
 		if err := s.addFlash(kind, v); err != nil {
-			dropped = append(dropped, fmt.Sprintf("%s[%d]: %s", lv.key, i, legacyReason(err)))
+			dropped = append(dropped, fmt.Sprintf("%s[%d]: %s", lv.label(), i, legacyReason(err)))
 		}
 	}
 	return dropped
@@ -266,12 +267,22 @@ func legacyReason(err error) string {
 	return "JSON cannot represent it"
 }
 
-// legacyValue is one value of a legacy cookie: its key, and its decoded
-// value or why it could not be decoded.
+// legacyValue is one value of a legacy cookie: its key (or, for a key
+// that is not a string, what it is), and its decoded value or why it could
+// not be decoded.
 type legacyValue struct {
 	key   string
+	odd   string
 	value any
 	err   error
+}
+
+// label names v in a MigrationError: its key, quoted, or what it is.
+func (v legacyValue) label() string {
+	if v.odd != "" {
+		return v.odd
+	}
+	return strconv.Quote(v.key)
 }
 
 // legacyValues reads a legacy cookie's serialized map: a JSON object
@@ -297,9 +308,9 @@ func legacyValues(raw []byte) ([]legacyValue, error) {
 		key, ok := e.key.(string)
 		switch {
 		case e.keyErr != nil:
-			values = append(values, legacyValue{key: "(a key)", err: errors.New("cannot be decoded")})
+			values = append(values, legacyValue{odd: "(a key that cannot be decoded)", err: errors.New("dropped")})
 		case !ok:
-			values = append(values, legacyValue{key: fmt.Sprintf("(a key of type %T)", e.key), err: errors.New("only string keys migrate")})
+			values = append(values, legacyValue{odd: fmt.Sprintf("(a key of type %T)", e.key), err: errors.New("only string keys migrate")})
 		case e.valueErr != nil:
 			values = append(values, legacyValue{key: key, err: gobReason(e.valueErr)})
 		default:

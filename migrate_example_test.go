@@ -64,7 +64,7 @@ func ExampleGorillaCookie() {
 	}
 	fmt.Printf("migrated: %d, dropped: %d\n", m.Stats().Migrated, m.Stats().Dropped)
 	// Output:
-	// OnInvalid: cookiesession: legacy cookie values not carried: ratio: JSON cannot represent complex128
+	// OnInvalid: cookiesession: legacy cookie values not carried: "ratio": JSON cannot represent complex128
 	// visits: 3 flashes: [Welcome back] new: false
 	// Set-Cookie: __Host-session=…
 	// Set-Cookie: session=; Path=/; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; HttpOnly; Secure; SameSite=Lax

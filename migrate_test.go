@@ -230,20 +230,20 @@ func TestMigrateDrops(t *testing.T) {
 	}{
 		{"int key", map[interface{}]interface{}{1: marker}, "(a key of type int): only string keys migrate"},
 		{"bool key", map[interface{}]interface{}{true: marker}, "(a key of type bool): only string keys migrate"},
-		{"complex", map[interface{}]interface{}{"c": complex(1, 2)}, "c: JSON cannot represent complex128"},
-		{"NaN", map[interface{}]interface{}{"f": math.NaN()}, "f: JSON cannot represent it (NaN)"},
-		{"infinity in a slice", map[interface{}]interface{}{"f": []interface{}{1.0, math.Inf(1)}}, "f: JSON cannot represent it (+Inf)"},
-		{"struct with a func field", map[interface{}]interface{}{"hook": legacyHook{Name: marker}}, "hook: JSON cannot represent func()"},
-		{"time past year 9999", map[interface{}]interface{}{"t": time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}, "t: JSON cannot represent it"},
-		{"map with an int key", map[interface{}]interface{}{"m": map[interface{}]interface{}{1: marker}}, "m: JSON cannot represent map[interface {}]interface {}"},
-		{"unregistered type", map[interface{}]interface{}{"note": legacyHidden{marker}}, `note: its type "cookiesession_test.legacyUnknwn" is not registered with gob.Register in this program`},
-		{"unregistered type in a slice", map[interface{}]interface{}{"notes": []interface{}{"a", legacyHidden{marker}}}, `notes: its type "cookiesession_test.legacyUnknwn" is not registered with gob.Register in this program`},
-		{"empty key", map[interface{}]interface{}{"": marker}, ": the key is not 1 to 255 bytes of UTF-8"},
-		{"key of 256 bytes", map[interface{}]interface{}{strings.Repeat("k", 256): marker}, strings.Repeat("k", 256) + ": the key is not 1 to 255 bytes of UTF-8"},
-		{"key not UTF-8", map[interface{}]interface{}{"\xff": marker}, "\xff: the key is not 1 to 255 bytes of UTF-8"},
+		{"complex", map[interface{}]interface{}{"c": complex(1, 2)}, "\"c\": JSON cannot represent complex128"},
+		{"NaN", map[interface{}]interface{}{"f": math.NaN()}, "\"f\": JSON cannot represent it (NaN)"},
+		{"infinity in a slice", map[interface{}]interface{}{"f": []interface{}{1.0, math.Inf(1)}}, "\"f\": JSON cannot represent it (+Inf)"},
+		{"struct with a func field", map[interface{}]interface{}{"hook": legacyHook{Name: marker}}, "\"hook\": JSON cannot represent func()"},
+		{"time past year 9999", map[interface{}]interface{}{"t": time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}, "\"t\": JSON cannot represent it"},
+		{"map with an int key", map[interface{}]interface{}{"m": map[interface{}]interface{}{1: marker}}, "\"m\": JSON cannot represent map[interface {}]interface {}"},
+		{"unregistered type", map[interface{}]interface{}{"note": legacyHidden{marker}}, `"note": its type "cookiesession_test.legacyUnknwn" is not registered with gob.Register in this program`},
+		{"unregistered type in a slice", map[interface{}]interface{}{"notes": []interface{}{"a", legacyHidden{marker}}}, `"notes": its type "cookiesession_test.legacyUnknwn" is not registered with gob.Register in this program`},
+		{"empty key", map[interface{}]interface{}{"": marker}, `"": the key is not 1 to 255 bytes of UTF-8`},
+		{"key of 256 bytes", map[interface{}]interface{}{strings.Repeat("k", 256): marker}, `"` + strings.Repeat("k", 256) + `": the key is not 1 to 255 bytes of UTF-8`},
+		{"key not UTF-8", map[interface{}]interface{}{"\xff": marker}, `"\xff": the key is not 1 to 255 bytes of UTF-8`},
 		// "<" is 1 byte in gob and 6 in JSON ("\u003c"): this fits in the
 		// legacy cookie and not in ours.
-		{"too large", map[interface{}]interface{}{"html": strings.Repeat("<", 1000)}, "html: does not fit in the cookie"},
+		{"too large", map[interface{}]interface{}{"html": strings.Repeat("<", 1000)}, "\"html\": does not fit in the cookie"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -308,11 +308,11 @@ func TestMigrateFlashes(t *testing.T) {
 		name:    "flashes that are not strings",
 		values:  map[interface{}]interface{}{"_flash": []interface{}{"ok", 42, legacyUser{Name: marker}}},
 		flashes: map[string][]string{"info": {"ok"}},
-		dropped: []string{"_flash[1]: a flash of type int, not a string", "_flash[2]: a flash of type cookiesession_test.legacyUser, not a string"},
+		dropped: []string{"\"_flash\"[1]: a flash of type int, not a string", "\"_flash\"[2]: a flash of type cookiesession_test.legacyUser, not a string"},
 	}, {
 		name:    "not a list",
 		values:  map[interface{}]interface{}{"_flash": marker},
-		dropped: []string{"_flash: flashes of type string, not a list"},
+		dropped: []string{"\"_flash\": flashes of type string, not a list"},
 	}, {
 		name:   "empty list",
 		values: map[interface{}]interface{}{"_flash": []interface{}{}},
@@ -604,7 +604,7 @@ func TestMigrateOursInvalid(t *testing.T) {
 	if len(calls) != 1 || !errors.As(calls[0], &me) || !errors.As(calls[0], &ie) || !errors.Is(calls[0], cookiesession.ErrInvalid) {
 		t.Fatalf("OnInvalid got %v, want one error holding an InvalidError and a MigrationError", calls)
 	}
-	if ie.Reason == cookiesession.ReasonLegacy || !slices.Equal(me.Dropped, []string{"c: JSON cannot represent complex128"}) {
+	if ie.Reason == cookiesession.ReasonLegacy || !slices.Equal(me.Dropped, []string{"\"c\": JSON cannot represent complex128"}) {
 		t.Errorf("got reason %q, dropped %q; want our cookie's reason and c", ie.Reason, me.Dropped)
 	}
 }

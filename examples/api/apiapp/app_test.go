@@ -71,7 +71,7 @@ func TestTokenClient(t *testing.T) {
 	if sc := res.Header.Values("Set-Cookie"); len(sc) != 0 {
 		t.Errorf("login: got Set-Cookie %q for a token client, want none", sc)
 	}
-	if cc, vary := res.Header.Get("Cache-Control"), res.Header.Values("Vary"); cc != "no-store" || !slices.Contains(vary, apiapp.TokenHeader) {
+	if cc, vary := res.Header.Get("Cache-Control"), strings.Join(res.Header.Values("Vary"), ", "); cc != "no-store" || vary != "Cookie, "+apiapp.TokenHeader {
 		t.Errorf("login: got Cache-Control %q and Vary %q, want no-store and %s", cc, vary, apiapp.TokenHeader)
 	}
 	if c.sessionValue() == "" || len(cookieName)+len(c.sessionValue()) > cookiesession.MaxCookieSize {
