@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/cookiesession/cookiesession"
 	"github.com/cookiesession/cookiesession/examples/demo/demoapp"
+	"github.com/cookiesession/cookiesession/internal/testenv"
 )
 
 const (
@@ -30,19 +30,7 @@ const (
 // chromium returns the browser to drive, or skips the test; in CI (CI set)
 // a missing browser fails it instead.
 func chromium(t *testing.T) string {
-	t.Helper()
-	if p, err := exec.LookPath("chromium"); err == nil {
-		return p
-	}
-	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-		return "/usr/bin/chromium"
-	}
-	const msg = "chromium not found on PATH or at /usr/bin/chromium; install it with: apt-get install -y chromium"
-	if os.Getenv("CI") != "" {
-		t.Fatal(msg + " (CI must run the browser test)")
-	}
-	t.Skip(msg)
-	return ""
+	return testenv.Command(t, "chromium", "sudo apt-get install -y chromium", "/usr/bin/chromium")
 }
 
 // browser is one headless Chromium tab on the demo at base.
