@@ -3,28 +3,101 @@
 # a short run of each fuzz target (FUZZTIME, default 5s each), and the root
 # module's tests again on the oldest Go that go.mod claims (go1.25.0, fetched
 # through the Go module proxy by the go command).
+#
+# Every step runs even if one before it failed. At the end a summary shows
+# each step's result and every test that was skipped because a program it
+# drives (chromium, nginx) is missing, with the command that installs it.
+# The exit status is non-zero if any step failed.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 modules=(. bench e2e examples/routers examples/gorilla)
 
-unformatted=$(gofmt -l .)
-if [ -n "$unformatted" ]; then
-	echo "gofmt would change:"
-	echo "$unformatted"
-	exit 1
-fi
+skipdir=$(mktemp -d)
+trap 'rm -rf "$skipdir"' EXIT
+names=() results=() notes=()
+failed=0
 
-for m in "${modules[@]}"; do
-	echo "== go vet and go test -race in $m"
-	(cd "$m" && go vet ./... && go test -race -count=1 ./...)
-done
+# record NAME NOTE SKIPLOG STATUS SECONDS: adds a summary row. A step that
+# passed with skipped tests shows SKIP.
+record() {
+	local name=$1 note=$2 log=$3 status=$4 secs=$5 result=ok
+	if [ "$status" -ne 0 ]; then
+		result=FAIL
+		failed=$((failed + 1))
+	elif [ -s "$log" ]; then
+		result=SKIP
+		note="$(wc -l <"$log") tests skipped: a program they need is missing, listed below"
+	fi
+	names+=("$name") results+=("$result") notes+=("$note (${secs}s)")
+}
 
-for target in $(go test -list '^Fuzz' . | grep '^Fuzz'); do
-	echo "== fuzz $target for ${FUZZTIME:-5s}"
-	go test -run '^$' -fuzz "^${target}\$" -fuzztime "${FUZZTIME:-5s}" .
-done
+# step NAME NOTE COMMAND...: runs COMMAND, its skipped tests logged to a file
+# of its own, and records the result.
+step() {
+	local name=$1 note=$2 log
+	shift 2
+	log="$skipdir/${#names[@]}"
+	: >"$log"
+	local status=0 start=$SECONDS
+	COOKIESESSION_SKIPLOG="$log" "$@" || status=$?
+	record "$name" "$note" "$log" "$status" $((SECONDS - start))
+}
+
+check_format() {
+	local unformatted
+	unformatted=$(gofmt -l .)
+	if [ -n "$unformatted" ]; then
+		echo "gofmt would change:"
+		echo "$unformatted"
+		return 1
+	fi
+}
+
+vet_and_test() {
+	echo "== go vet and go test -race in $1"
+	(cd "$1" && go vet ./... && go test -race -count=1 ./...)
+}
+
+fuzz_all() {
+	local target targets
+	targets=$(go test -list '^Fuzz' . | grep '^Fuzz')
+	for target in $targets; do
+		echo "== fuzz $target for ${FUZZTIME:-5s}"
+		go test -run '^$' -fuzz "^${target}\$" -fuzztime "${FUZZTIME:-5s}" . || return 1
+	done
+}
 
 oldest=$(go list -m -f '{{.GoVersion}}')
-echo "== go test on go${oldest}"
-GOTOOLCHAIN="go${oldest}" go test -count=1 ./...
+test_oldest() {
+	echo "== go test on go${oldest}"
+	GOTOOLCHAIN="go${oldest}" go test -count=1 ./...
+}
+
+step gofmt "gofmt -l" check_format
+for m in "${modules[@]}"; do
+	step "$m" "go vet, go test -race" vet_and_test "$m"
+done
+step fuzz "each target for ${FUZZTIME:-5s}" fuzz_all
+step "go${oldest}" "go test ./... in the root module" test_oldest
+
+echo
+echo "==== summary"
+for i in "${!names[@]}"; do
+	printf '%-5s %-18s %s\n' "${results[$i]}" "${names[$i]}" "${notes[$i]}"
+done
+skipped=$(cat "$skipdir"/* | sort -u)
+if [ -n "$skipped" ]; then
+	echo
+	echo "Skipped because a program is missing:"
+	while IFS=$'\t' read -r test program install; do
+		printf '  %-28s %s missing; install: %s\n' "$test" "$program" "$install"
+	done <<<"$skipped"
+	echo "Install them and run ./test.sh again: CI runs these tests and fails without them."
+fi
+echo "===="
+if [ "$failed" -ne 0 ]; then
+	echo "FAIL: $failed of ${#names[@]} steps failed"
+	exit 1
+fi
+echo "ok: every step passed"
