@@ -67,7 +67,7 @@ func newLoad(base string, clients, phases int) *load {
 		jar, _ := cookiejar.New(nil) // never fails without options
 		l.clients = append(l.clients, &client{
 			name:     fmt.Sprintf("c%02d", i+1),
-			hc:       &http.Client{Transport: tr, Jar: jar, Timeout: requestTimeout},
+			hc:       &http.Client{Transport: tr, Jar: loopbackJar{jar}, Timeout: requestTimeout},
 			base:     base,
 			perPhase: make([]int, phases),
 		})
@@ -273,6 +273,24 @@ func (l *load) logout(ctx context.Context) {
 		})
 	}
 	wg.Wait()
+}
+
+// loopbackJar treats the drill's plain-HTTP loopback origin as secure, as
+// browsers do, so that the replicas' Secure, __Host- cookies (the
+// library's defaults) are sent back. Go's cookiejar does so itself only
+// from Go 1.26 on.
+type loopbackJar struct{ http.CookieJar }
+
+func (j loopbackJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
+	j.CookieJar.SetCookies(secure(u), cookies)
+}
+
+func (j loopbackJar) Cookies(u *url.URL) []*http.Cookie { return j.CookieJar.Cookies(secure(u)) }
+
+func secure(u *url.URL) *url.URL {
+	s := *u
+	s.Scheme = "https"
+	return &s
 }
 
 func (t *tally) count(replica string) {
