@@ -232,6 +232,7 @@ func (d *drill) record(ctx context.Context, l *load, i, retried int, ph *Phase) 
 	ph.Failures = t.failures.Load()
 	ph.LostWrites = t.lostWrites.Load()
 	ph.Logouts = t.logouts.Load()
+	ph.LoggedOut = l.clientsLoggedOut(i)
 	ph.Retried = d.f.retries() - retried
 	ph.FewestPerClient = l.fewest(i)
 	ph.OnNewKey = l.onKey(d.res.NewKey)

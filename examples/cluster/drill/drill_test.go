@@ -83,8 +83,8 @@ func TestWrongRollout(t *testing.T) {
 		t.Fatal(err)
 	}
 	wrong := res.Phases[len(res.Phases)-1]
-	if wrong.Logouts == 0 {
-		t.Errorf("%s: got no logouts, want some", wrong.Name)
+	if wrong.Logouts == 0 || wrong.LoggedOut == 0 {
+		t.Errorf("%s: got %d logouts of %d clients, want some", wrong.Name, wrong.Logouts, wrong.LoggedOut)
 	}
 	var unknown uint64
 	for _, rs := range wrong.Replicas {

@@ -39,6 +39,7 @@ type client struct {
 	streak   int        // successes started in that epoch
 	lastKey  string     // the key that opened the cookie on the last success
 	perPhase []int      // requests made in each phase
+	outIn    []bool     // whether it was logged out in each phase
 }
 
 // tally counts one phase's requests and what went wrong with them.
@@ -70,6 +71,7 @@ func newLoad(base string, clients, phases int) *load {
 			hc:       &http.Client{Transport: tr, Jar: loopbackJar{jar}, Timeout: requestTimeout},
 			base:     base,
 			perPhase: make([]int, phases),
+			outIn:    make([]bool, phases),
 		})
 	}
 	for range phases {
@@ -126,9 +128,9 @@ func (l *load) call(ctx context.Context, c *client, method, path string, form ur
 		c.session = "" // whether the change took effect is unknown: start again
 		return
 	case code == http.StatusUnauthorized && path != "/login":
-		t.logouts.Add(1)
+		t.count(st.Replica)
+		l.loggedOut(c, phase)
 		t.sample(fmt.Sprintf("logout: %s: 401 from %s", what, st.Replica))
-		c.session = ""
 		return
 	case code != http.StatusOK:
 		t.failures.Add(1)
@@ -141,9 +143,8 @@ func (l *load) call(ctx context.Context, c *client, method, path string, form ur
 	case path == "/login":
 		c.session, want = st.Session, 0
 	case st.Session != c.session:
-		t.logouts.Add(1)
+		l.loggedOut(c, phase)
 		t.sample(fmt.Sprintf("logout: %s: session replaced by %s", what, st.Replica))
-		c.session = ""
 		return
 	case method == "POST":
 		want++
@@ -179,6 +180,15 @@ func (c *client) do(ctx context.Context, method, path string, form url.Values) (
 		return st, 0, fmt.Errorf("decoding %q: %w", body, err)
 	}
 	return st, resp.StatusCode, nil
+}
+
+// loggedOut counts a logout of c, which logs in again next.
+func (l *load) loggedOut(c *client, phase int64) {
+	l.tallies[phase].logouts.Add(1)
+	c.session = ""
+	c.mu.Lock()
+	c.outIn[phase] = true
+	c.mu.Unlock()
 }
 
 func (c *client) succeeded(epoch int64, openedBy string) {
@@ -225,6 +235,19 @@ func (l *load) onKey(id string) int {
 	for _, c := range l.clients {
 		c.mu.Lock()
 		if c.lastKey == id {
+			n++
+		}
+		c.mu.Unlock()
+	}
+	return n
+}
+
+// clientsLoggedOut returns how many clients were logged out in phase.
+func (l *load) clientsLoggedOut(phase int) int {
+	n := 0
+	for _, c := range l.clients {
+		c.mu.Lock()
+		if c.outIn[phase] {
 			n++
 		}
 		c.mu.Unlock()

@@ -32,6 +32,7 @@ type Phase struct {
 	Failures   uint64 // transport errors, and statuses other than 200 and a logout's 401
 	LostWrites uint64 // answers whose counter was not the value the client expected
 	Logouts    uint64 // a 401, or a session replaced, for a client that was logged in
+	LoggedOut  int    // clients logged out at least once
 	Retried    int    // requests the balancer moved from a failing replica to the next
 
 	FewestPerClient int // the fewest requests any one client made
@@ -119,14 +120,15 @@ func writePhase(w io.Writer, r *Result, ph *Phase) {
 		}
 		fmt.Fprintf(w, "  restarted one at a time with SESSION_KEYS=%s: %s\n", ph.Keys, strings.Join(rs, ", "))
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "requests\tfailures\tlost writes\tlogouts\tretried\tcookies under new key\t\n")
-	fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d of %d\t\n",
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "  requests\tfailures\tlost writes\tlogouts\tretried\tcookies under new key\n")
+	fmt.Fprintf(tw, "  %d\t%d\t%d\t%d\t%d\t%d of %d\n",
 		ph.Requests, ph.Failures, ph.LostWrites, ph.Logouts, ph.Retried, ph.OnNewKey, r.Clients)
-	fmt.Fprintf(tw, "\t\t\t\t\t\t\n")
-	fmt.Fprintf(tw, "replica\tSESSION_KEYS\tserved\topens old\topens new\tresealed\tunknown key\t\n")
+	tw.Flush()
+	fmt.Fprintln(w)
+	fmt.Fprintf(tw, "  replica\tSESSION_KEYS\tserved\topens old\topens new\tresealed\tunknown key\n")
 	for _, rs := range ph.Replicas {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t\n", rs.Name, rs.Keys, rs.Served,
+		fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%d\t%d\t%d\n", rs.Name, rs.Keys, rs.Served,
 			rs.Opens[r.OldKey], rs.Opens[r.NewKey], rs.Resealed, rs.UnknownKey)
 	}
 	tw.Flush()
@@ -155,9 +157,10 @@ func writeVerdict(w io.Writer, r *Result) {
 		for _, rs := range last.Replicas {
 			unknown += rs.UnknownKey
 		}
-		fmt.Fprintf(w, "As expected, the wrong rollout logged clients out %d times: r2 and r3 met %d cookies\n"+
-			"that r1 had sealed under a key they do not have. Adding the new key everywhere\n"+
-			"first, opening only (phase 1 of the staged rotation), prevents this.\n", last.Logouts, unknown)
+		fmt.Fprintf(w, "As expected, the wrong rollout logged out %d of %d clients, %d times in all: r2 and r3\n"+
+			"met %d cookies that r1 had sealed under a key they do not have. Adding the new key\n"+
+			"everywhere first, opening only (phase 1 of the staged rotation), prevents this.\n",
+			last.LoggedOut, r.Clients, last.Logouts, unknown)
 		return
 	}
 	fmt.Fprintf(w, "PASS: after phase 2, %d of %d cookies were sealed under the new key %s;\n"+
