@@ -29,6 +29,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"log"
 	"os"
@@ -65,6 +66,9 @@ func main() {
 	cfg.Keep = *keep
 	res, err := drill.Run(ctx, cfg)
 	if err != nil {
+		if ctx.Err() != nil {
+			err = errors.New("interrupted; every process the drill started is stopped")
+		}
 		log.Print(err)
 		os.Exit(1)
 	}
