@@ -132,9 +132,9 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 func newSecret() string { return base64.StdEncoding.EncodeToString(cookiesession.GenerateKey()) }
 
 func (d *drill) run(ctx context.Context) error {
-	old, _ := ringIDs(d.old)
-	new, _ := ringIDs(d.new)
-	d.res.OldKey, d.res.NewKey = old[0], new[0]
+	oldIDs, _ := ringIDs(d.old)
+	newIDs, _ := ringIDs(d.new)
+	d.res.OldKey, d.res.NewKey = oldIDs[0], newIDs[0]
 	if err := d.startFleet(ctx); err != nil {
 		return err
 	}
