@@ -100,4 +100,8 @@ if [ "$failed" -ne 0 ]; then
 	echo "FAIL: $failed of ${#names[@]} steps failed"
 	exit 1
 fi
-echo "ok: every step passed"
+if [ -n "$skipped" ]; then
+	echo "ok, but $(wc -l <<<"$skipped") tests did not run: see above"
+else
+	echo "ok: every step passed, no test skipped"
+fi
