@@ -11,7 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-modules=(. bench e2e examples/routers examples/gorilla)
+# Every module of the repository: the root and each nested go.mod.
+mapfile -t modules < <(find . -name go.mod -not -path './.git/*' | sed 's|^\./||; s|/\?go\.mod$||; s|^$|.|' | sort)
 
 skipdir=$(mktemp -d)
 trap 'rm -rf "$skipdir"' EXIT
