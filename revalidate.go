@@ -8,8 +8,8 @@ import (
 
 // ErrRevalidateLater is what [Config.Revalidate] returns, or wraps, when it
 // cannot decide: its database is unreachable, say. The session is kept for
-// this request, unchanged, and the hook runs again on the session's next
-// request. Whether an outage should keep users signed in (return this) or
+// this request, with no check recorded, and the hook runs again on the
+// session's next request. Whether an outage should keep users signed in (return this) or
 // sign them out (return any other error) is the application's choice.
 var ErrRevalidateLater = errors.New("cookiesession: session not revalidated; try again on the next request")
 
