@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/securecookie"
+
 	"github.com/cookiesession/cookiesession"
 )
 
@@ -291,5 +293,114 @@ func TestTokenHeaderConfig(t *testing.T) {
 	resp := withToken("").serve(wrap(m, func(w http.ResponseWriter, r *http.Request, s *cookiesession.Session) { s.Set("a", 1) }))
 	if tok, ok := tokenOf(t, resp); !ok || tok == "" {
 		t.Errorf("TokenHeader session-token: got %v %q, want a token in Session-Token", ok, tok)
+	}
+}
+
+// TestTokenEveryWritePath checks every path that writes a token: it hands
+// back the token, or an empty one, with no Set-Cookie, no-store and Vary
+// on both transports.
+func TestTokenEveryWritePath(t *testing.T) {
+	old := cookiesession.GenerateKey()
+	oldTok := mintToken(t, tokenManager(t, ringOf(t, old), nil))
+	fail := false
+	hook := func(*http.Request, *cookiesession.Session) error {
+		if fail {
+			return errRevoked
+		}
+		return nil
+	}
+	m := mustNew(t, ringOf(t, cookiesession.GenerateKey(), old), cookiesession.Config{TokenHeader: tokenHeader, Revalidate: hook})
+	tok := mintToken(t, m)
+	cases := []struct {
+		name    string
+		tok     string
+		fail    bool
+		handler func(w http.ResponseWriter, s *cookiesession.Session)
+		empty   bool
+	}{
+		{"Destroy", tok, false, func(w http.ResponseWriter, s *cookiesession.Session) { s.Destroy() }, true},
+		{"re-sealed after a rotation", oldTok, false, func(w http.ResponseWriter, s *cookiesession.Session) { s.Has("x") }, false},
+		{"Revalidate failed", tok, true, func(w http.ResponseWriter, s *cookiesession.Session) { s.Has("x") }, true},
+		{"committed by Flush", tok, false, func(w http.ResponseWriter, s *cookiesession.Session) {
+			s.Set("k", 1)
+			http.NewResponseController(w).Flush()
+		}, false},
+		{"committed by WriteHeader", tok, false, func(w http.ResponseWriter, s *cookiesession.Session) {
+			s.Set("k", 1)
+			w.WriteHeader(http.StatusNoContent)
+		}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			fail = tc.fail
+			resp := withToken(tc.tok).serve(wrap(m, func(w http.ResponseWriter, r *http.Request, s *cookiesession.Session) { tc.handler(w, s) }))
+			if got, ok := tokenOf(t, resp); !ok || (got == "") != tc.empty {
+				t.Errorf("got token header %v %q, want it present and empty: %v", ok, got, tc.empty)
+			}
+			if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+				t.Errorf("got Cache-Control %q, want no-store", cc)
+			}
+			if vary := strings.Join(resp.Header.Values("Vary"), ", "); vary != "Cookie, "+tokenHeader {
+				t.Errorf("got Vary %q, want Cookie, %s", vary, tokenHeader)
+			}
+		})
+	}
+}
+
+// TestTokenHTTP2 carries a token over real HTTP/2, whose header names are
+// lowercase on the wire.
+func TestTokenHTTP2(t *testing.T) {
+	ring := freshRing(t)
+	m := mustNew(t, ring, cookiesession.Config{TokenHeader: "session-token"})
+	srv := httptest.NewUnstartedServer(wrap(m, func(w http.ResponseWriter, r *http.Request, s *cookiesession.Session) {
+		n := 0
+		s.Get("n", &n)
+		s.Set("n", n+1)
+	}))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	defer srv.Close()
+	tok := ""
+	for i := range 3 {
+		req, err := http.NewRequest("GET", srv.URL, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header["session-token"] = []string{tok}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.ProtoMajor != 2 || len(resp.Header.Values("Set-Cookie")) != 0 {
+			t.Fatalf("request %d: got %s and Set-Cookie %q, want HTTP/2 and none", i, resp.Proto, resp.Header.Values("Set-Cookie"))
+		}
+		tok = resp.Header.Get("Session-Token")
+	}
+	c, err := ring.Inspect("__Host-session", tok, time.Now())
+	if err != nil || string(c.Values["n"]) != "3" || c.Transport != "header" {
+		t.Errorf("after 3 requests: got %+v, %v; want a token holding n=3", c, err)
+	}
+}
+
+// TestTokenIgnoresLegacyCookie checks that a token request does not
+// migrate a legacy cookie: migration ends in a Set-Cookie, which a token
+// response never carries.
+func TestTokenIgnoresLegacyCookie(t *testing.T) {
+	hash := securecookie.GenerateRandomKey(32)
+	legacy, err := securecookie.New(hash, nil).Encode("legacy", map[any]any{"user": "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mustNew(t, freshRing(t), cookiesession.Config{
+		TokenHeader: tokenHeader,
+		Migrate:     &cookiesession.GorillaCookie{Name: "legacy", KeyPairs: [][]byte{hash}, Until: time.Now().Add(time.Hour)},
+	})
+	var user string
+	resp := request{cookies: []string{"legacy=" + legacy}, tokens: []string{""}}.serve(
+		wrap(m, func(w http.ResponseWriter, r *http.Request, s *cookiesession.Session) { user = userOf(s) }))
+	tokenOf(t, resp) // no Set-Cookie
+	if user != "" {
+		t.Errorf("got user %q, want a new session", user)
 	}
 }
