@@ -239,17 +239,16 @@ func New(keys *KeyRing, cfg Config) (*Manager, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
-	m := &Manager{cfg: cfg, keys: keys, scope: cookieScope(&cfg), flags: cookieFlags(&cfg)}
+	codec := NewCodec(keys, cfg.Lifetime)
+	codec.skew = cfg.ClockSkew
+	codec.idle = cfg.IdleTimeout
+	m := &Manager{cfg: cfg, keys: keys, codec: codec, scope: cookieScope(&cfg), flags: cookieFlags(&cfg)}
 	if cfg.Migrate != nil {
-		l, err := newLegacy(cfg.Migrate, &cfg)
-		if err != nil {
+		var err error
+		if m.legacy, err = newLegacy(cfg.Migrate, &cfg); err != nil {
 			return nil, err
 		}
-		m.legacy = l
 	}
-	m.codec = NewCodec(keys, cfg.Lifetime)
-	m.codec.skew = cfg.ClockSkew
-	m.codec.idle = cfg.IdleTimeout
 	return m, nil
 }
 

@@ -25,14 +25,17 @@ func collidingSecrets() (a, b []byte) {
 }
 
 // secretForms lists the spellings of secret and of its AEAD key that must
-// never appear in any output.
+// never appear in any output: raw, hex, base64 of either alphabet, and as
+// fmt prints a byte slice with %v and %q.
 func secretForms(secret []byte) []string {
 	aeadKey, _ := specKeys(secret)
 	var forms []string
 	for _, b := range [][]byte{secret, aeadKey} {
+		decimal := fmt.Sprint(b)
 		forms = append(forms, string(b), hex.EncodeToString(b), strings.ToUpper(hex.EncodeToString(b)),
 			base64.StdEncoding.EncodeToString(b), base64.URLEncoding.EncodeToString(b),
-			base64.RawStdEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b))
+			base64.RawStdEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b),
+			decimal[1:len(decimal)-1], fmt.Sprintf("%q", b)[1:])
 	}
 	return forms
 }

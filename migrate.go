@@ -139,9 +139,9 @@ func newLegacy(g *GorillaCookie, cfg *Config) (*legacy, error) {
 	if err := c.Valid(); err != nil {
 		return nil, fmt.Errorf("cookiesession: invalid Migrate cookie: %w", err)
 	}
-	for kind := range l.FlashKinds {
-		if _, err := marshal(l.FlashKinds[kind], ""); err != nil {
-			return nil, fmt.Errorf("cookiesession: Migrate.FlashKinds[%q]: %w", kind, err)
+	for key, kind := range l.FlashKinds {
+		if _, err := marshal(kind, ""); err != nil {
+			return nil, fmt.Errorf("cookiesession: Migrate.FlashKinds[%q]: %w", key, err)
 		}
 	}
 	l.codecs = securecookie.CodecsFromPairs(l.KeyPairs...)
@@ -167,14 +167,13 @@ func (s *Session) migrate(now time.Time) (bool, error) {
 	if l == nil || s.via != viaCookie || !now.Before(l.Until) {
 		return false, nil
 	}
-	var firstErr error
-	present := false
-	n := 0
+	var buf [maxCandidates]string
+	candidates := buf[:0]
 	for v := range cookieValues(s.req.Header, l.Name) {
-		if n++; n > maxCandidates {
-			break
-		}
-		present = true
+		candidates = addCandidate(candidates, v)
+	}
+	var firstErr error
+	for _, v := range candidates {
 		var raw []byte
 		err := securecookie.DecodeMulti(l.Name, v, &raw, l.codecs...)
 		if err != nil {
@@ -192,7 +191,7 @@ func (s *Session) migrate(now time.Time) (bool, error) {
 		}
 		return true, nil
 	}
-	return present, firstErr
+	return len(candidates) > 0, firstErr
 }
 
 // fill carries the values of a legacy cookie's serialized map into s, and
@@ -288,7 +287,9 @@ func (v legacyValue) label() string {
 // legacyValues reads a legacy cookie's serialized map: a JSON object
 // (securecookie's JSONEncoder), or else gob (its default), value by value.
 func legacyValues(raw []byte) ([]legacyValue, error) {
-	if t := bytes.TrimSpace(raw); len(t) > 0 && t[0] == '{' && json.Valid(t) {
+	// A gob stream opens with its map's type definition, whose length is
+	// never '{'.
+	if t := bytes.TrimSpace(raw); len(t) > 0 && t[0] == '{' {
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal(t, &m); err != nil {
 			return nil, errors.New("not a JSON object")
@@ -336,32 +337,25 @@ func gobReason(err error) error {
 	return errors.New("gob cannot decode it into the type registered for it")
 }
 
-// jsonable returns v with every map[any]any whose keys are all strings
-// turned into a map[string]any, which encoding/json can marshal.
+// jsonable returns v, freshly decoded, with every map[any]any in it whose
+// keys are all strings made a map[string]any, which encoding/json can
+// marshal. It changes the slices and maps of v in place.
 func jsonable(v any) any {
 	switch v := v.(type) {
 	case map[any]any:
-		m := make(map[string]any, len(v))
-		for k, e := range v {
-			ks, ok := k.(string)
-			if !ok {
-				return v // left for json.Marshal to refuse
-			}
-			m[ks] = jsonable(e)
+		m, err := stringKeys(v)
+		if err != nil {
+			return v // left for json.Marshal to refuse
 		}
-		return m
+		return jsonable(m)
 	case []any:
-		out := make([]any, len(v))
 		for i, e := range v {
-			out[i] = jsonable(e)
+			v[i] = jsonable(e)
 		}
-		return out
 	case map[string]any:
-		m := make(map[string]any, len(v))
 		for k, e := range v {
-			m[k] = jsonable(e)
+			v[k] = jsonable(e)
 		}
-		return m
 	}
 	return v
 }

@@ -98,8 +98,9 @@ func (s *Session) load(now time.Time) error {
 	var firstErr error
 	var p, best payload
 	var bestKey *ringKey
-	for _, v := range s.candidates(buf[:0]) {
-		s.carried = true
+	candidates := s.candidates(buf[:0])
+	s.carried = len(candidates) > 0
+	for _, v := range candidates {
 		k, err := s.m.codec.open(&p, s.m.cfg.Name, v, s.via, now)
 		if err != nil {
 			firstErr = cmp.Or(firstErr, err)
@@ -128,19 +129,22 @@ func (s *Session) load(now time.Time) error {
 // request. Browsers send a few cookies of one name (other paths or
 // domains); more, or the same value again, is not worth decrypting.
 func (s *Session) candidates(dst []string) []string {
-	add := func(v string) {
-		if len(dst) < cap(dst) && !slices.Contains(dst, v) {
-			dst = append(dst, v)
-		}
-	}
 	if s.via == viaHeader {
 		for v := range tokenValues(s.req.Header, s.m.cfg.TokenHeader) {
-			add(v)
+			dst = addCandidate(dst, v)
 		}
 	} else {
 		for v := range cookieValues(s.req.Header, s.m.cfg.Name) {
-			add(v)
+			dst = addCandidate(dst, v)
 		}
+	}
+	return dst
+}
+
+// addCandidate appends v to dst unless dst is full or holds v already.
+func addCandidate(dst []string, v string) []string {
+	if len(dst) < cap(dst) && !slices.Contains(dst, v) {
+		dst = append(dst, v)
 	}
 	return dst
 }
@@ -191,10 +195,19 @@ func (s *Session) Set(key string, value any) error {
 	if err := s.writable(); err != nil {
 		return err
 	}
-	return s.put(key, v)
+	return s.countTooLarge(s.put(key, v))
 }
 
-// put is Set with s.mu held, for a valid key and its JSON value.
+// countTooLarge counts a write that Set or Flash refused for its size.
+func (s *Session) countTooLarge(err error) error {
+	if err != nil {
+		s.m.stats.tooLarge.Add(1)
+	}
+	return err
+}
+
+// put is Set with s.mu held, for a valid key and its JSON value; its only
+// error is a *SizeError.
 func (s *Session) put(key string, v []byte) error {
 	i, ok := s.find(key)
 	size := s.size + entryHeader + len(key) + len(v)
@@ -263,10 +276,11 @@ func (s *Session) Flash(kind, message string) error {
 	if err := s.writable(); err != nil {
 		return err
 	}
-	return s.addFlash(kind, v)
+	return s.countTooLarge(s.addFlash(kind, v))
 }
 
-// addFlash is Flash with s.mu held, for a valid kind and a JSON string.
+// addFlash is Flash with s.mu held, for a valid kind and a JSON string;
+// its only error is a *SizeError.
 func (s *Session) addFlash(kind string, v []byte) error {
 	size := s.size + entryHeader + len(kind) + len(v)
 	if err := s.fits(size, kind, len(v)); err != nil {
@@ -450,7 +464,6 @@ func (s *Session) fits(size int, key string, valueLen int) error {
 	if total <= MaxCookieSize {
 		return nil
 	}
-	s.m.stats.tooLarge.Add(1)
 	type sized struct {
 		key string
 		n   int
