@@ -1,11 +1,9 @@
 package main
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -32,11 +30,11 @@ type client struct {
 // client for it.
 func newClient(t *testing.T) *client {
 	t.Helper()
-	srv, err := newServer("127.0.0.1:0", cookiesession.InsecureDevelopmentKeyRing())
+	h, err := demoapp.New(cookiesession.InsecureDevelopmentKeyRing())
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewTLSServer(srv.Handler)
+	ts := httptest.NewTLSServer(h)
 	t.Cleanup(ts.Close)
 	c := ts.Client()
 	c.Jar, _ = cookiejar.New(nil)
@@ -317,118 +315,5 @@ func TestHeadersAndStatic(t *testing.T) {
 	}
 	if res := c.get("/nope"); res.StatusCode != http.StatusNotFound {
 		t.Errorf("GET /nope: got %d, want 404", res.StatusCode)
-	}
-}
-
-func TestCheckDevKeyAddr(t *testing.T) {
-	tests := []struct {
-		addr string
-		ok   bool
-	}{
-		{"127.0.0.1:8080", true},
-		{"127.0.0.2:0", true},
-		{"localhost:8080", true},
-		{"LOCALHOST:8080", true},
-		{"[::1]:8080", true},
-		{"[::ffff:127.0.0.1]:8080", true},
-		{":8080", false},
-		{"0.0.0.0:8080", false},
-		{"[::]:8080", false},
-		{"192.168.1.10:8080", false},
-		{"10.0.0.1:80", false},
-		{"example.com:80", false},
-		{"localhost.example.com:80", false},
-		{"127.0.0.1", false}, // no port
-	}
-	for _, tc := range tests {
-		t.Run(tc.addr, func(t *testing.T) {
-			err := checkDevKeyAddr(tc.addr)
-			if (err == nil) != tc.ok {
-				t.Errorf("checkDevKeyAddr(%q): got %v, want ok=%v", tc.addr, err, tc.ok)
-			}
-			if err != nil && !strings.Contains(err.Error(), "SESSION_KEYS") && tc.addr != "127.0.0.1" {
-				t.Errorf("error does not say how to fix it: %v", err)
-			}
-		})
-	}
-}
-
-// TestCheckDevKeyListener checks the address actually bound: the
-// development key is served on loopback only, whatever name was given.
-func TestCheckDevKeyListener(t *testing.T) {
-	dev := cookiesession.InsecureDevelopmentKeyRing()
-	own, err := cookiesession.NewKeyRing(cookiesession.GenerateKey())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct {
-		addr string
-		keys *cookiesession.KeyRing
-		ok   bool
-	}{
-		{"127.0.0.1:0", dev, true},
-		{"0.0.0.0:0", dev, false}, // every interface
-		{"0.0.0.0:0", own, true},
-	} {
-		ln, err := net.Listen("tcp", tc.addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = checkDevKeyListener(tc.keys, ln)
-		ln.Close()
-		if (err == nil) != tc.ok {
-			t.Errorf("checkDevKeyListener(%s, %v): got %v, want ok=%v", tc.addr, tc.keys, err, tc.ok)
-		}
-	}
-}
-
-func TestLoadKeys(t *testing.T) {
-	dev := cookiesession.InsecureDevelopmentKeyRing().PrimaryID()
-	own := base64.StdEncoding.EncodeToString(cookiesession.GenerateKey())
-
-	t.Run("unset on loopback: development key", func(t *testing.T) {
-		t.Setenv(keysVar, "")
-		keys, err := loadKeys("127.0.0.1:8080")
-		if err != nil || keys.PrimaryID() != dev {
-			t.Errorf("got %v, %v; want the development key", keys, err)
-		}
-	})
-	t.Run("unset on all interfaces: refused", func(t *testing.T) {
-		t.Setenv(keysVar, "")
-		if keys, err := loadKeys(":8080"); err == nil {
-			t.Errorf("got %v, want an error", keys)
-		}
-	})
-	t.Run("set: own keys anywhere", func(t *testing.T) {
-		t.Setenv(keysVar, own)
-		keys, err := loadKeys(":8080")
-		if err != nil || keys.PrimaryID() == dev {
-			t.Errorf("got %v, %v; want the key from %s", keys, err, keysVar)
-		}
-	})
-	t.Run("set to the development key: refused", func(t *testing.T) {
-		t.Setenv(keysVar, "mIN6cmvhRiRqYnK49OWDOLlAMGG8PKv-56jr70fxlXs") // published development key: do not use
-		if keys, err := loadKeys("127.0.0.1:8080"); err == nil {
-			t.Errorf("got %v, want an error", keys)
-		}
-	})
-	t.Run("set but invalid: refused", func(t *testing.T) {
-		t.Setenv(keysVar, "not a key")
-		if keys, err := loadKeys("127.0.0.1:8080"); err == nil {
-			t.Errorf("got %v, want an error", keys)
-		}
-	})
-}
-
-func TestServerSettings(t *testing.T) {
-	srv, err := newServer("127.0.0.1:0", cookiesession.InsecureDevelopmentKeyRing())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if srv.ReadHeaderTimeout <= 0 || srv.ReadTimeout <= 0 || srv.WriteTimeout <= 0 || srv.IdleTimeout <= 0 || srv.MaxHeaderBytes <= 0 {
-		t.Errorf("server limits not all set: %+v", srv)
-	}
-	if srv.MaxHeaderBytes < 2*cookiesession.MaxCookieSize {
-		t.Errorf("MaxHeaderBytes %d leaves no room for a full session cookie", srv.MaxHeaderBytes)
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cookiesession/cookiesession"
 	"github.com/cookiesession/cookiesession/examples/cluster/replica"
+	"github.com/cookiesession/cookiesession/examples/internal/serve"
 )
 
 // The drill starts its replicas, and the Go balancer when there is no
@@ -87,7 +88,7 @@ func runReplica(ctx context.Context) error {
 		ln.Close()
 		return err
 	}
-	if err := replica.Serve(ctx, ln, srv, grace); err != nil {
+	if err := serve.Graceful(ctx, ln, serve.Server(srv), grace); err != nil {
 		return err
 	}
 	log.Printf("pid %d stopped", os.Getpid())

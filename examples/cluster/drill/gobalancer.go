@@ -16,7 +16,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/cookiesession/cookiesession/examples/cluster/replica"
+	"github.com/cookiesession/cookiesession/examples/internal/serve"
 )
 
 // goBalancerName names the stand-in for nginx in reports.
@@ -70,7 +70,7 @@ func runBalancer(ctx context.Context, upstreams []string) error {
 		ln.Close()
 		return err
 	}
-	return replica.Serve(ctx, ln, mux, grace)
+	return serve.Graceful(ctx, ln, serve.Server(mux), grace)
 }
 
 // nextUpstream sends each request to the next replica in turn and, if that

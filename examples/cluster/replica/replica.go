@@ -17,13 +17,9 @@
 package replica
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
-	"net"
 	"net/http"
 	"os"
-	"time"
 
 	"github.com/cookiesession/cookiesession"
 )
@@ -175,28 +171,4 @@ func (s *Server) reply(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("X-Replica", s.name)
 	w.WriteHeader(code)
 	json.NewEncoder(w).Encode(v)
-}
-
-// Serve serves h on ln until ctx is done, then shuts down gracefully: it
-// stops accepting connections at once, so a proxy in front sees the
-// connection refused and tries another replica, and it waits up to grace
-// for the requests in progress to finish.
-func Serve(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), grace)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return err
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
 }
