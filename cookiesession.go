@@ -107,6 +107,29 @@ type Config struct {
 	// cross-site embedded contexts. Default false.
 	Partitioned bool
 
+	// MaxCookies is the most cookies one session may take. A session that
+	// grows past one cookie's limit, MaxCookieSize, is sealed once and split
+	// over the cookie called Name and chunk cookies called Name.1, Name.2
+	// and so on, up to MaxCookies in all, each within that limit and with
+	// the same attributes. A request whose chunks are missing, duplicated or
+	// from different writes gets a new, empty session, and OnInvalid an
+	// error with ReasonChunks or ReasonAuth. A write that shrinks the
+	// session deletes the chunks it no longer uses, and Destroy every chunk
+	// the request carried. At most 255. Default 1: a session is one cookie.
+	MaxCookies int
+
+	// MaxSize is the most bytes a session's cookies may take together,
+	// counting each cookie's name and value as MaxCookieSize does; a token
+	// is held to it too, counting Name and the token. Set and Flash refuse
+	// with ErrTooLarge a write that would need more bytes, or more cookies
+	// than MaxCookies. Browsers send all of a site's cookies in one Cookie
+	// header, which servers and proxies cap: by default nginx answers 400 to
+	// a header line over 8 KB and Node.js to request headers over 16 KB.
+	// Default 6144, which leaves 2 KB of nginx's line to the site's other
+	// cookies; raise it only as far as every proxy in front of the service
+	// allows. With MaxCookies 1 it can only lower one cookie's limit.
+	MaxSize int
+
 	// Lifetime is the absolute lifetime of a session, from its creation or
 	// last Regenerate; renewals do not extend it. Default 24 hours.
 	Lifetime time.Duration
@@ -198,13 +221,16 @@ type Config struct {
 // A Manager reads and writes sessions as configured. It is immutable and
 // safe for concurrent use.
 type Manager struct {
-	cfg    Config
-	keys   *KeyRing
-	codec  *Codec
-	scope  string  // the Set-Cookie attributes Path and Domain
-	flags  string  // HttpOnly, Secure, SameSite and Partitioned
-	legacy *legacy // Config.Migrate, checked; nil if none
-	stats  counters
+	cfg        Config
+	keys       *KeyRing
+	codec      *Codec
+	scope      string   // the Set-Cookie attributes Path and Domain
+	flags      string   // HttpOnly, Secure, SameSite and Partitioned
+	chunkNames []string // the names of the cookies a session may take, Name first
+	deletes    []string // the Set-Cookie lines that delete each of them
+	limit      int      // the most a session's cookies may take: MaxSize, or less
+	legacy     *legacy  // Config.Migrate, checked; nil if none
+	stats      counters
 }
 
 type contextKey struct{ m *Manager }
@@ -236,13 +262,23 @@ func New(keys *KeyRing, cfg Config) (*Manager, error) {
 	if cfg.TokenHeader != "" {
 		cfg.TokenHeader = textproto.CanonicalMIMEHeaderKey(cfg.TokenHeader)
 	}
+	cfg.MaxCookies = cmp.Or(cfg.MaxCookies, 1)
+	cfg.MaxSize = cmp.Or(cfg.MaxSize, defaultMaxSize)
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
 	codec := NewCodec(keys, cfg.Lifetime)
 	codec.skew = cfg.ClockSkew
 	codec.idle = cfg.IdleTimeout
-	m := &Manager{cfg: cfg, keys: keys, codec: codec, scope: cookieScope(&cfg), flags: cookieFlags(&cfg)}
+	codec.limit = cfg.MaxCookies * MaxCookieSize
+	m := &Manager{
+		cfg: cfg, keys: keys, codec: codec, scope: cookieScope(&cfg), flags: cookieFlags(&cfg),
+		chunkNames: chunkNames(cfg.Name, cfg.MaxCookies),
+		limit:      min(cfg.MaxSize, cfg.MaxCookies*MaxCookieSize),
+	}
+	for _, name := range m.chunkNames {
+		m.deletes = append(m.deletes, name+"="+m.scope+"; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0"+m.flags)
+	}
 	if cfg.Migrate != nil {
 		var err error
 		if m.legacy, err = newLegacy(cfg.Migrate, &cfg); err != nil {
@@ -278,6 +314,12 @@ func (cfg *Config) check() error {
 		return fmt.Errorf("cookiesession: unknown SameSite value %d", cfg.SameSite)
 	case len(cfg.Name) >= MaxCookieSize/2:
 		return errors.New("cookiesession: cookie name too long")
+	case cfg.MaxCookies < 1 || cfg.MaxCookies > maxChunks:
+		return fmt.Errorf("cookiesession: MaxCookies %d is not between 1 and %d", cfg.MaxCookies, maxChunks)
+	case cfg.MaxSize < len(cfg.Name)+encodedLen(fixedPlain):
+		return fmt.Errorf("cookiesession: MaxSize %d leaves no room for a session; an empty one takes %d bytes", cfg.MaxSize, len(cfg.Name)+encodedLen(fixedPlain))
+	case cfg.MaxCookies > 1 && cfg.MaxSize <= MaxCookieSize:
+		return fmt.Errorf("cookiesession: MaxCookies %d needs a MaxSize over %d bytes, one cookie's limit", cfg.MaxCookies, MaxCookieSize)
 	}
 	c := &http.Cookie{Name: cfg.Name, Value: "v", Path: cfg.Path, Domain: cfg.Domain}
 	if err := c.Valid(); err != nil {
@@ -364,13 +406,16 @@ func (m *Manager) writeHeaders(h http.Header, s *Session) error {
 	case c.write:
 		h.Add("Set-Cookie", c.value)
 	}
+	for _, line := range c.more {
+		h.Add("Set-Cookie", line)
+	}
 	if c.deleteLegacy {
 		h.Add("Set-Cookie", m.legacy.delete)
 	}
 	// A response that sets a cookie stays out of shared caches: private
 	// without a field list does that; private="X" leaves the rest of the
 	// response shareable.
-	if (c.write || c.deleteLegacy) && !hasDirective(h, "no-store") && !hasDirective(h, "private") {
+	if (c.write || len(c.more) > 0 || c.deleteLegacy) && !hasDirective(h, "no-store") && !hasDirective(h, "private") {
 		h.Set("Cache-Control", "no-store")
 	}
 	return err
@@ -429,50 +474,68 @@ func (m *Manager) renewalDue(p *payload, now time.Time) bool {
 }
 
 // sealed returns what carries p by transport t: for a cookie, the
-// Set-Cookie line, or one that deletes the cookie if p is nil; for a
-// header, the token, or "" if p is nil.
-func (m *Manager) sealed(p *payload, t transport, now time.Time) (string, error) {
-	if t == viaCookie {
-		return m.setCookie(p, now)
+// Set-Cookie line of the cookie called Name, and of its other chunks when
+// p takes several cookies; for a header, the token. For p nil it returns
+// what ends the session: the line that deletes the cookie called Name, or
+// an empty token.
+func (m *Manager) sealed(p *payload, t transport, now time.Time) (first string, more []string, err error) {
+	switch {
+	case p == nil && t == viaCookie:
+		return m.deletes[0], nil, nil
+	case p == nil:
+		return "", nil, nil
 	}
-	if p == nil {
-		return "", nil
+	n := p.plainLen()
+	cookies, size := m.layout(n)
+	if cookies > len(m.chunkNames) || size > m.limit {
+		return "", nil, &SizeError{Name: m.cfg.Name, Size: size, Limit: m.limit}
 	}
 	buf := getBuf()
 	defer putBuf(buf)
-	b, err := m.codec.seal(*buf, m.cfg.Name, viaHeader, p)
+	if t == viaHeader {
+		b, err := m.codec.seal(*buf, m.cfg.Name, viaHeader, p, 1)
+		*buf = b
+		return string(b), nil, err
+	}
+	if cookies == 1 {
+		return m.setCookie(*buf, p, now)
+	}
+	b, err := m.codec.seal(*buf, m.cfg.Name, viaCookie, p, cookies)
 	*buf = b
-	return string(b), err
+	if err != nil {
+		return "", nil, err
+	}
+	lines := m.split(make([]string, 0, cookies), b, string(m.appendAttrs(nil, p, now)))
+	return lines[0], lines[1:], nil
 }
 
-// setCookie returns the Set-Cookie line that carries p, sealed, or one
-// that deletes the cookie if p is nil. The line is built here, not by
-// http.Cookie.String: New checked the attributes once, and a sealed value
-// is base64url, which needs neither checking nor quoting.
-func (m *Manager) setCookie(p *payload, now time.Time) (string, error) {
-	buf := getBuf()
-	b := append(*buf, m.cfg.Name...)
-	defer func() { *buf = b; putBuf(buf) }()
+// setCookie returns the Set-Cookie line that carries p, sealed in one
+// cookie, built in buf. The line is built here, not by http.Cookie.String:
+// New checked the attributes once, and a sealed value is base64url, which
+// needs neither checking nor quoting.
+func (m *Manager) setCookie(buf []byte, p *payload, now time.Time) (string, []string, error) {
+	b := append(buf, m.cfg.Name...)
 	b = append(b, '=')
-	if p != nil {
-		var err error
-		if b, err = m.codec.seal(b, m.cfg.Name, viaCookie, p); err != nil {
-			return "", err
-		}
+	b, err := m.codec.seal(b, m.cfg.Name, viaCookie, p, 1)
+	if err != nil {
+		return "", nil, err
 	}
+	b = m.appendAttrs(b, p, now)
+	return string(b), nil, nil
+}
+
+// appendAttrs appends the attributes of the Set-Cookie lines that carry p
+// to b.
+func (m *Manager) appendAttrs(b []byte, p *payload, now time.Time) []byte {
 	b = append(b, m.scope...)
-	switch {
-	case p == nil:
-		b = append(b, "; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0"...)
-	case p.persistent:
+	if p.persistent {
 		end := m.codec.expiry(p)
 		b = append(b, "; Expires="...)
 		b = time.Unix(end, 0).UTC().AppendFormat(b, http.TimeFormat)
 		b = append(b, "; Max-Age="...)
 		b = strconv.AppendInt(b, end-now.Unix(), 10)
 	}
-	b = append(b, m.flags...)
-	return string(b), nil
+	return append(b, m.flags...)
 }
 
 // cookieScope and cookieFlags return the attributes of every Set-Cookie line

@@ -21,6 +21,7 @@ type Contents struct {
 	RevalidatedAt time.Time                  `json:"revalidated_at,omitzero"` // the last Config.Revalidate that passed, if after IssuedAt
 	SessionID     string                     `json:"session_id"`              // as Session.ID reports it
 	Persistent    bool                       `json:"persistent"`              // sent with Max-Age, or a browser-session cookie
+	Cookies       int                        `json:"cookies"`                 // how many cookies it is split over; 1 for a token
 	Values        map[string]json.RawMessage `json:"values"`                  // each entry's JSON, unparsed
 	Flashes       []Flash                    `json:"flashes"`                 // in the order they were added
 }
@@ -43,12 +44,41 @@ type Flash struct {
 // a value that is authentic but expired or issued in the future, Inspect
 // returns its Contents along with the error.
 func (r *KeyRing) Inspect(name, value string, now time.Time) (*Contents, error) {
+	return r.InspectChunks(name, []string{value}, now)
+}
+
+// InspectChunks is [KeyRing.Inspect] for a session that may be split over
+// several cookies (see [Config.MaxCookies]): values are the values of the
+// cookies called name, name.1, name.2 and so on, in that order; a value
+// that came whole is alone. Chunks that are missing, extra or duplicated
+// give an error with [ReasonChunks].
+func (r *KeyRing) InspectChunks(name string, values []string, now time.Time) (*Contents, error) {
+	if len(values) == 0 || len(values) > maxChunks {
+		return nil, invalid(ReasonChunks)
+	}
 	var p payload
-	t := viaCookie
-	k, err := r.unseal(&p, name, value, t)
-	if ie := (*InvalidError)(nil); errors.As(err, &ie) && ie.Reason == ReasonAuth {
+	t, cookies, value := viaCookie, 1, values[0]
+	if count := chunkCount(value); count > 0 {
+		c := &chunks{values: values}
+		for i := 1; i < len(values); i++ {
+			c.carried.add(i)
+		}
+		var err error
+		if count != len(values) {
+			return nil, invalid(ReasonChunks)
+		}
+		if value, err = joinChunks(chunkNames(name, count), value, count, c); err != nil {
+			return nil, err
+		}
+		cookies = count
+	} else if len(values) > 1 {
+		return nil, invalid(ReasonChunks)
+	}
+	limit := cookies * MaxCookieSize
+	k, err := r.unseal(&p, name, value, t, cookies, limit)
+	if ie := (*InvalidError)(nil); errors.As(err, &ie) && ie.Reason == ReasonAuth && cookies == 1 {
 		// Not a cookie of that name; perhaps a token.
-		if hk, herr := r.unseal(&p, name, value, viaHeader); herr == nil {
+		if hk, herr := r.unseal(&p, name, value, viaHeader, 1, limit); herr == nil {
 			k, err, t = hk, nil, viaHeader
 		}
 	}
@@ -65,6 +95,7 @@ func (r *KeyRing) Inspect(name, value string, now time.Time) (*Contents, error) 
 		RenewedAt:  time.Unix(p.renewedAt, 0),
 		SessionID:  base64.RawURLEncoding.EncodeToString(p.id[:]),
 		Persistent: p.persistent,
+		Cookies:    cookies,
 		Values:     make(map[string]json.RawMessage, len(p.entries)),
 		Flashes:    make([]Flash, len(p.flashes)),
 	}

@@ -64,7 +64,7 @@ func (s *Session) revalidate(now time.Time) error {
 	}
 	checked := s.p.checkedAt
 	s.p.checkedAt = now.Unix()
-	if size := s.p.plainLen(); len(s.m.cfg.Name)+encodedLen(size) <= MaxCookieSize {
+	if size := s.p.plainLen(); s.m.fits(size) {
 		s.size = size
 		s.dirty = true
 	} else {

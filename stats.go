@@ -60,7 +60,7 @@ type RevalidationStats struct {
 // reasons lists every Reason, in the order of FORMAT.md's rules and then
 // the reasons that policy adds.
 var reasons = [...]Reason{
-	ReasonTooLong, ReasonMalformed, ReasonTooShort, ReasonVersion, ReasonUnknownKey,
+	ReasonChunks, ReasonTooLong, ReasonMalformed, ReasonTooShort, ReasonVersion, ReasonUnknownKey,
 	ReasonAuth, ReasonPlaintext, ReasonFuture, ReasonExpired, ReasonRevalidation, ReasonLegacy,
 }
 

@@ -144,7 +144,7 @@ func TestStatsJSON(t *testing.T) {
 	}
 	invalid, _ := got["invalid"].(map[string]any)
 	every := []cookiesession.Reason{
-		cookiesession.ReasonTooLong, cookiesession.ReasonMalformed, cookiesession.ReasonTooShort,
+		cookiesession.ReasonChunks, cookiesession.ReasonTooLong, cookiesession.ReasonMalformed, cookiesession.ReasonTooShort,
 		cookiesession.ReasonVersion, cookiesession.ReasonUnknownKey, cookiesession.ReasonAuth,
 		cookiesession.ReasonPlaintext, cookiesession.ReasonFuture, cookiesession.ReasonExpired,
 		cookiesession.ReasonRevalidation, cookiesession.ReasonLegacy,
