@@ -123,12 +123,13 @@ type transport byte
 
 const (
 	viaCookie transport = 0x00 // a cookie named Config.Name
-	viaHeader transport = 0x01 // a request and response header, Config.TokenHeader
+	viaHeader transport = 0x01 // a token, in the request and response header Config.TokenHeader
 )
 
+// String returns the transport's name in FORMAT.md: "cookie" or "token".
 func (t transport) String() string {
 	if t == viaHeader {
-		return "header"
+		return "token"
 	}
 	return "cookie"
 }

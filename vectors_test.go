@@ -98,7 +98,7 @@ type sealedInput struct {
 }
 
 // Transport names in the vectors, and the byte FORMAT.md gives each.
-var transports = map[string]byte{"cookie": 0x00, "header": 0x01}
+var transports = map[string]byte{"cookie": 0x00, "token": 0x01}
 
 // The functions below implement FORMAT.md from the page alone, without the
 // package's code, so that the vectors and the fuzz targets check the
@@ -472,7 +472,7 @@ func buildVectors() vectorFile {
 		return validVia(2, "cookie", name, keys, sealedWith, cookie, s, now)
 	}
 	token := func(name string, keys [][]byte, sealedWith int, cookie string, s specPlain, now int64) validVector {
-		return validVia(2, "header", name, keys, sealedWith, cookie, s, now)
+		return validVia(2, "token", name, keys, sealedWith, cookie, s, now)
 	}
 	vf.Valid = append(vf.Valid,
 		v2("v2 cookie: session with entries and flashes", [][]byte{k1}, 0, cookie, base, now),
@@ -498,7 +498,7 @@ func buildVectors() vectorFile {
 		other("4097 bytes and malformed: length wins", strings.Repeat("=", MaxCookieSize+1-len(cookie))),
 		authentic("authentic, one plaintext byte over the limit for cookie name s", [][]byte{k1}, "s", vectorT0, k1, version1, id1, "s", overLimit.bytes()),
 		authentic("authentic, but the 4000-byte cookie name leaves no room", [][]byte{k1}, longName, now, k1, version1, id1, longName, base.bytes()),
-		authenticVia("v2 token, one plaintext byte over the limit for cookie name s", [][]byte{k1}, "s", "header", vectorT0, k1, version2, id1, "s", "header", overLimit.bytes()),
+		authenticVia("v2 token, one plaintext byte over the limit for cookie name s", [][]byte{k1}, "s", "token", vectorT0, k1, version2, id1, "s", "token", overLimit.bytes()),
 	}
 
 	// Malformed: a source value whose encoding has '-' and '_' and unused bits.
@@ -553,21 +553,21 @@ func buildVectors() vectorFile {
 	// Unknown version, or a version the transport does not have.
 	future3 := authentic("authentic under version 3 in header and associated data", [][]byte{k1}, cookie, now, k1, 3, id1, cookie, base.bytes())
 	v1Token := authentic("version 1, received as a token", [][]byte{k1}, cookie, now, k1, version1, id1, cookie, base.bytes())
-	v1Token.Transport = "header"
+	v1Token.Transport = "token"
 	unknownVersion := []invalidVector{
 		other("version 0x00", tamper(func(b []byte) []byte { b[0] = 0; return b })),
 		other("version 0x03", tamper(func(b []byte) []byte { b[0] = 3; return b })),
 		other("version 0xff", tamper(func(b []byte) []byte { b[0] = 0xff; return b })),
 		future3,
 		v1Token,
-		{Name: "v2 token relabelled as version 1, received as a token", Keys: b64urls(k1), Cookie: cookie, Transport: "header", Now: now, Value: relabel("header", version1)},
+		{Name: "v2 token relabelled as version 1, received as a token", Keys: b64urls(k1), Cookie: cookie, Transport: "token", Now: now, Value: relabel("token", version1)},
 	}
 
 	// Unknown key.
 	_, id3 := specKeys(k3)
 	unknownKey := []invalidVector{
 		authentic("sealed with a key not in the ring", [][]byte{k1, k2}, cookie, now, k3, version1, id3, cookie, base.bytes()),
-		authenticVia("v2 token sealed with a key not in the ring", [][]byte{k1, k2}, cookie, "header", now, k3, version2, id3, cookie, "header", base.bytes()),
+		authenticVia("v2 token sealed with a key not in the ring", [][]byte{k1, k2}, cookie, "token", now, k3, version2, id3, cookie, "token", base.bytes()),
 		authentic("sealed with the old key after it left the ring", [][]byte{k2}, cookie, now, k1, version1, id1, cookie, base.bytes()),
 		other("key ID 00000000", tamper(func(b []byte) []byte { copy(b[1:], []byte{0, 0, 0, 0}); return b })),
 		other("key ID ffffffff", tamper(func(b []byte) []byte { copy(b[1:], []byte{0xff, 0xff, 0xff, 0xff}); return b })),
@@ -602,9 +602,9 @@ func buildVectors() vectorFile {
 		variant("associated data without the name's length", aeadKey1, noPrefix),
 		variant("associated data with a little-endian length", aeadKey1, littleEndian),
 		variant("associated data without the name", aeadKey1, append([]byte{version1}, id1...)),
-		authenticVia("v2 token received as a cookie", [][]byte{k1}, cookie, "cookie", now, k1, version2, id1, cookie, "header", base.bytes()),
-		authenticVia("v2 cookie received as a token", [][]byte{k1}, cookie, "header", now, k1, version2, id1, cookie, "cookie", base.bytes()),
-		authenticVia("v2 token sealed for another cookie name", [][]byte{k1}, cookie, "header", now, k1, version2, id1, "session", "header", base.bytes()),
+		authenticVia("v2 token received as a cookie", [][]byte{k1}, cookie, "cookie", now, k1, version2, id1, cookie, "token", base.bytes()),
+		authenticVia("v2 cookie received as a token", [][]byte{k1}, cookie, "token", now, k1, version2, id1, cookie, "cookie", base.bytes()),
+		authenticVia("v2 token sealed for another cookie name", [][]byte{k1}, cookie, "token", now, k1, version2, id1, "session", "token", base.bytes()),
 		other("v2 cookie sealed with version 1's associated data, no transport byte",
 			specSealRaw(aeadKey1, version2, id1, testNonce("v2 without transport"), specAD(version1, id1, 0, cookie), base.bytes())),
 		other("v2 cookie sealed with transport byte 0x02",
@@ -801,7 +801,7 @@ func vectorTransport(tb testing.TB, name string) transport {
 	tb.Helper()
 	b, ok := transports[name]
 	if !ok {
-		tb.Fatalf("transport %q: want cookie or header", name)
+		tb.Fatalf("transport %q: want cookie or token", name)
 	}
 	return transport(b)
 }
