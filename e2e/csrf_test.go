@@ -21,9 +21,9 @@ import (
 )
 
 // Cookies are not kept apart by port, so each app served on 127.0.0.1
-// here has a cookie name of its own.
+// here has a cookie name of its own, as the demo and the API example do.
 const (
-	apiCookie         = "__Host-api"
+	apiCookie         = apiapp.CookieName
 	unprotectedCookie = "__Host-unprotected"
 )
 
