@@ -341,6 +341,15 @@ func (s *Session) destroy(now time.Time) {
 // keeping its values and flashes. Call it when a user logs in or gains
 // privileges, so that a session ID planted before (session fixation) is
 // worth nothing afterwards.
+//
+// Unlike express-session's regenerate(), which gives an empty session,
+// Regenerate keeps the values, so that a cart filled before login can
+// survive it. At login, call [Session.Clear] too, so that nothing of the
+// previous session (on a shared browser, another user's) carries over:
+//
+//	s.Regenerate()
+//	s.Clear()
+//	err := s.Set("user", user)
 func (s *Session) Regenerate() {
 	s.lockToChange()
 	defer s.mu.Unlock()
