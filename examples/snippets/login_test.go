@@ -17,12 +17,7 @@ import (
 // hers.
 func TestLogin(t *testing.T) {
 	keys := testKeys(t)
-	m, err := cookiesession.New(keys, cookiesession.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sessions = m
-	t.Cleanup(func() { sessions = nil })
+	m := useSessions(t, keys)
 	const name = "__Host-session"
 
 	res := serve(m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

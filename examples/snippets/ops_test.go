@@ -15,12 +15,7 @@ import (
 // and the application's handler does not; http.DefaultServeMux, where
 // importing expvar registered /debug/vars, would serve them to anyone.
 func TestOperators(t *testing.T) {
-	m, err := cookiesession.New(testKeys(t), cookiesession.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sessions = m
-	t.Cleanup(func() { sessions = nil })
+	m := useSessions(t, testKeys(t))
 	ops := httptest.NewServer(operators(m))
 	t.Cleanup(ops.Close)
 	app := httptest.NewServer(m.Handler(counter(m.Get)))
