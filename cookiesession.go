@@ -152,6 +152,14 @@ type Config struct {
 	// Responses that hand out a token get "Cache-Control: no-store", and
 	// responses that read the session vary on this header and on Cookie.
 	//
+	// A request carries one token. One that carries two distinct values,
+	// in two header lines or in one line separated by a comma (which no
+	// token contains), is refused as ambiguous, whatever the values are
+	// and in whichever order: it gets a new, empty session, OnInvalid gets
+	// an [*InvalidError] with [ReasonSeveralTokens], and the response
+	// carries a token only if the handler writes the new session. The same
+	// value sent twice is one token.
+	//
 	// A token is a bearer credential without a cookie's protections: kept in
 	// a browser page's storage, scripts can read it. Browsers send a header
 	// of this name cross-origin only after a CORS preflight, so allow it

@@ -95,10 +95,9 @@ func (s *Session) load(now time.Time) error {
 	s.loaded = true
 	s.via = s.m.transportOf(s.req)
 	var buf [maxCandidates]string
-	var firstErr error
 	var p, best payload
 	var bestKey *ringKey
-	candidates := s.candidates(buf[:0])
+	candidates, firstErr := s.candidates(buf[:0])
 	s.carried = len(candidates) > 0
 	for _, v := range candidates {
 		k, err := s.m.codec.open(&p, s.m.cfg.Name, v, s.via, now)
@@ -125,20 +124,22 @@ func (s *Session) load(now time.Time) error {
 }
 
 // candidates appends to dst, up to its capacity, the distinct values of
-// the request's session cookies, or of its token header for a token
-// request. Browsers send a few cookies of one name (other paths or
-// domains); more, or the same value again, is not worth decrypting.
-func (s *Session) candidates(dst []string) []string {
+// the request's session cookies, or its token for a token request.
+// Browsers send a few cookies of one name (other paths or domains); more,
+// or the same value again, is not worth decrypting. A token request that
+// carries several tokens has none: it gets the error.
+func (s *Session) candidates(dst []string) ([]string, error) {
 	if s.via == viaHeader {
-		for v := range tokenValues(s.req.Header, s.m.cfg.TokenHeader) {
-			dst = addCandidate(dst, v)
+		tok, err := requestToken(s.req.Header, s.m.cfg.TokenHeader)
+		if tok != "" {
+			dst = append(dst, tok)
 		}
-	} else {
-		for v := range cookieValues(s.req.Header, s.m.cfg.Name) {
-			dst = addCandidate(dst, v)
-		}
+		return dst, err
 	}
-	return dst
+	for v := range cookieValues(s.req.Header, s.m.cfg.Name) {
+		dst = addCandidate(dst, v)
+	}
+	return dst, nil
 }
 
 // addCandidate appends v to dst unless dst is full or holds v already.
@@ -340,6 +341,15 @@ func (s *Session) destroy(now time.Time) {
 // keeping its values and flashes. Call it when a user logs in or gains
 // privileges, so that a session ID planted before (session fixation) is
 // worth nothing afterwards.
+//
+// Unlike express-session's regenerate(), which gives an empty session,
+// Regenerate keeps the values, so that a cart filled before login can
+// survive it. At login, call [Session.Clear] too, so that nothing of the
+// previous session (on a shared browser, another user's) carries over:
+//
+//	s.Regenerate()
+//	s.Clear()
+//	err := s.Set("user", user)
 func (s *Session) Regenerate() {
 	s.lockToChange()
 	defer s.mu.Unlock()

@@ -57,11 +57,12 @@ type RevalidationStats struct {
 	Deferred uint64 `json:"deferred"` // the hook returned ErrRevalidateLater
 }
 
-// reasons lists every Reason, in the order of FORMAT.md's rules and then
-// the reasons that policy adds.
+// reasons lists every Reason, in the order of FORMAT.md's rules, then the
+// refusal of several tokens, then the reasons that policy adds.
 var reasons = [...]Reason{
 	ReasonTooLong, ReasonMalformed, ReasonTooShort, ReasonVersion, ReasonUnknownKey,
-	ReasonAuth, ReasonPlaintext, ReasonFuture, ReasonExpired, ReasonRevalidation, ReasonLegacy,
+	ReasonAuth, ReasonPlaintext, ReasonFuture, ReasonExpired, ReasonSeveralTokens,
+	ReasonRevalidation, ReasonLegacy,
 }
 
 // counters are a Manager's statistics. Each is one atomic add where it

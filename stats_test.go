@@ -147,7 +147,7 @@ func TestStatsJSON(t *testing.T) {
 		cookiesession.ReasonTooLong, cookiesession.ReasonMalformed, cookiesession.ReasonTooShort,
 		cookiesession.ReasonVersion, cookiesession.ReasonUnknownKey, cookiesession.ReasonAuth,
 		cookiesession.ReasonPlaintext, cookiesession.ReasonFuture, cookiesession.ReasonExpired,
-		cookiesession.ReasonRevalidation, cookiesession.ReasonLegacy,
+		cookiesession.ReasonSeveralTokens, cookiesession.ReasonRevalidation, cookiesession.ReasonLegacy,
 	}
 	for _, r := range every {
 		want := 0.0
