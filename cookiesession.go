@@ -108,13 +108,16 @@ type Config struct {
 	Partitioned bool
 
 	// Lifetime is the absolute lifetime of a session, from its creation or
-	// last Regenerate; renewals do not extend it. Default 24 hours.
+	// last Regenerate; renewals do not extend it. Sealed times are whole
+	// seconds, so New refuses a Lifetime that is not a whole number of
+	// seconds. Default 24 hours.
 	Lifetime time.Duration
 
 	// IdleTimeout, if positive, ends a session that has not been re-issued
 	// for that long. The cookie is re-issued on a request that uses the
 	// session once a quarter of the timeout has passed since it was last
-	// issued, so an active user keeps at least three quarters of it.
+	// issued, so an active user keeps at least three quarters of it. New
+	// refuses an IdleTimeout that is not a whole number of seconds.
 	// Default 0: no idle timeout.
 	IdleTimeout time.Duration
 
@@ -186,7 +189,9 @@ type Config struct {
 	// RevalidateEvery is the longest a session goes without Revalidate,
 	// counted from the last check that passed, or from the session's
 	// creation or Regenerate, when the application checked the user anyway.
-	// Zero (the default) checks on every request that uses a session.
+	// The time of a check is sealed in whole seconds, so New refuses a
+	// RevalidateEvery that is not a whole number of seconds. Zero (the
+	// default) checks on every request that uses a session.
 	RevalidateEvery time.Duration
 
 	// Migrate, if set, reads the cookies of a gorilla/sessions CookieStore
@@ -215,7 +220,8 @@ const maxAttributeLen = 1024 // browsers ignore longer attribute values
 // if cfg is contradictory: an invalid cookie name, a __Host- name with a
 // Domain or a Path other than "/", a __Host- or __Secure- name, SameSite
 // None or Partitioned without Secure, attribute values over 1024 bytes or
-// with invalid characters, negative durations.
+// with invalid characters, negative durations, or a Lifetime, IdleTimeout
+// or RevalidateEvery that is not a whole number of seconds.
 func New(keys *KeyRing, cfg Config) (*Manager, error) {
 	if keys == nil || len(keys.keys) == 0 {
 		return nil, errors.New("cookiesession: New needs a key ring from NewKeyRing, ParseKeyRing or KeyRingFromEnv")
@@ -260,8 +266,6 @@ func (cfg *Config) check() error {
 		return errors.New("cookiesession: Lifetime, IdleTimeout and RevalidateEvery must not be negative")
 	case cfg.RevalidateEvery > 0 && cfg.Revalidate == nil:
 		return errors.New("cookiesession: RevalidateEvery needs a Revalidate function")
-	case cfg.Lifetime < time.Second || (cfg.IdleTimeout > 0 && cfg.IdleTimeout < time.Second):
-		return errors.New("cookiesession: Lifetime and IdleTimeout are counted in whole seconds and must be at least one")
 	case len(cfg.Path) > maxAttributeLen || len(cfg.Domain) > maxAttributeLen:
 		return errors.New("cookiesession: Path and Domain must be at most 1024 bytes: browsers ignore longer attributes")
 	case !strings.HasPrefix(cfg.Path, "/"):
@@ -278,6 +282,14 @@ func (cfg *Config) check() error {
 		return fmt.Errorf("cookiesession: unknown SameSite value %d", cfg.SameSite)
 	case len(cfg.Name) >= MaxCookieSize/2:
 		return errors.New("cookiesession: cookie name too long")
+	}
+	for _, d := range []struct {
+		name string
+		d    time.Duration
+	}{{"Lifetime", cfg.Lifetime}, {"IdleTimeout", cfg.IdleTimeout}, {"RevalidateEvery", cfg.RevalidateEvery}} {
+		if d.d%time.Second != 0 {
+			return fmt.Errorf("cookiesession: %s is %v; sessions keep time in whole seconds, so it must be a whole number of seconds", d.name, d.d)
+		}
 	}
 	c := &http.Cookie{Name: cfg.Name, Value: "v", Path: cfg.Path, Domain: cfg.Domain}
 	if err := c.Valid(); err != nil {

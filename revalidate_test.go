@@ -258,6 +258,45 @@ func TestRevalidateConfig(t *testing.T) {
 	}
 }
 
+// TestNewWholeSeconds checks that New refuses durations that the sealed
+// times, in whole seconds, could not keep: 500ms would check on every
+// request, 1.9s every second.
+func TestNewWholeSeconds(t *testing.T) {
+	hook := func(*http.Request, *cookiesession.Session) error { return nil }
+	tests := []struct {
+		name  string
+		cfg   cookiesession.Config
+		field string // the field the error names; "" if New accepts cfg
+	}{
+		{"RevalidateEvery 500ms", cookiesession.Config{Revalidate: hook, RevalidateEvery: 500 * time.Millisecond}, "RevalidateEvery"},
+		{"RevalidateEvery 1.9s", cookiesession.Config{Revalidate: hook, RevalidateEvery: 1900 * time.Millisecond}, "RevalidateEvery"},
+		{"RevalidateEvery 1ns", cookiesession.Config{Revalidate: hook, RevalidateEvery: 1}, "RevalidateEvery"},
+		{"Lifetime 1.5s", cookiesession.Config{Lifetime: 1500 * time.Millisecond}, "Lifetime"},
+		{"Lifetime 500ms", cookiesession.Config{Lifetime: 500 * time.Millisecond}, "Lifetime"},
+		{"Lifetime 24h and 1ms", cookiesession.Config{Lifetime: 24*time.Hour + time.Millisecond}, "Lifetime"},
+		{"IdleTimeout 1.5s", cookiesession.Config{IdleTimeout: 1500 * time.Millisecond}, "IdleTimeout"},
+		{"IdleTimeout 999ms", cookiesession.Config{IdleTimeout: 999 * time.Millisecond}, "IdleTimeout"},
+		{"RevalidateEvery 1s", cookiesession.Config{Revalidate: hook, RevalidateEvery: time.Second}, ""},
+		{"RevalidateEvery 0", cookiesession.Config{Revalidate: hook}, ""},
+		{"Lifetime 2s, IdleTimeout 90s", cookiesession.Config{Lifetime: 2 * time.Second, IdleTimeout: 90 * time.Second}, ""},
+		{"ClockSkew is not counted", cookiesession.Config{ClockSkew: 1500 * time.Millisecond}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := cookiesession.New(freshRing(t), tc.cfg)
+			switch {
+			case tc.field == "" && err != nil:
+				t.Fatalf("got %v, want nil", err)
+			case tc.field == "":
+			case m != nil || err == nil:
+				t.Fatalf("got a Manager and error %v, want no Manager and an error", err)
+			case !strings.Contains(err.Error(), tc.field) || !strings.Contains(err.Error(), "whole"):
+				t.Errorf("got error %q, want one that says %s must be whole seconds", err, tc.field)
+			}
+		})
+	}
+}
+
 func TestRevalidateStats(t *testing.T) {
 	var c checker
 	m := mustNew(t, freshRing(t), cookiesession.Config{Revalidate: c.revalidate})
