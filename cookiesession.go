@@ -177,7 +177,9 @@ type Config struct {
 	// A nil error keeps the session; ErrRevalidateLater keeps it for this
 	// request only; any other error, or a panic, ends it as Destroy does
 	// (the response deletes the cookie), gives the request a new, empty
-	// session and calls OnInvalid with ReasonRevalidation.
+	// session and calls OnInvalid with ReasonRevalidation. The cause of a
+	// panic is a *PanicError, with the panic's value and stack; the panic
+	// goes no further, so the handler runs and answers as usual.
 	//
 	// Revalidate is given a copy of the session, valid during the call: it
 	// may read and change it, and its changes are kept unless the session

@@ -2,6 +2,8 @@ package cookiesession
 
 import (
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"slices"
 	"time"
 )
@@ -34,29 +36,25 @@ func (s *Session) revalidationDue(now time.Time) bool {
 // also records the time of the check in the cookie, if the interval is
 // positive and the eight bytes it takes fit (otherwise the next request
 // checks again). A failure, or a panic in the hook, ends the session as
-// Destroy does; a failure returns an *InvalidError for OnInvalid.
-func (s *Session) revalidate(now time.Time) error {
+// Destroy does and returns an *InvalidError for OnInvalid; the panic goes
+// no further.
+func (s *Session) revalidate(now time.Time) (err error) {
 	c := s.copyForCheck()
 	defer func() {
 		if p := recover(); p != nil {
-			s.destroy(now) // fail closed
-			s.mu.Unlock()  // the caller's lock will not return to unlock it
-			panic(p)
+			err = s.fail(now, &PanicError{Value: p, Stack: debug.Stack()})
 		}
 	}()
-	err := s.m.cfg.Revalidate(s.req, c)
-	st := &s.m.stats
+	err = s.m.cfg.Revalidate(s.req, c)
 	switch {
 	case errors.Is(err, ErrRevalidateLater):
-		st.deferred.Add(1)
+		s.m.stats.deferred.Add(1)
 		s.adopt(c)
 		return nil
 	case err != nil:
-		st.failed.Add(1)
-		s.destroy(now)
-		return &InvalidError{Reason: ReasonRevalidation, Err: err}
+		return s.fail(now, err)
 	}
-	st.passed.Add(1)
+	s.m.stats.passed.Add(1)
 	id := s.p.id
 	s.adopt(c)
 	if s.m.cfg.RevalidateEvery <= 0 || s.p.id != id || s.committed {
@@ -71,6 +69,13 @@ func (s *Session) revalidate(now time.Time) error {
 		s.p.checkedAt = checked
 	}
 	return nil
+}
+
+// fail ends s, with s.mu held, for a check that failed with cause.
+func (s *Session) fail(now time.Time, cause error) error {
+	s.m.stats.failed.Add(1)
+	s.destroy(now)
+	return &InvalidError{Reason: ReasonRevalidation, Err: cause}
 }
 
 // copyForCheck returns a copy of s, loaded and not committed, that shares
@@ -91,4 +96,22 @@ func (s *Session) adopt(c *Session) {
 	defer c.mu.Unlock()
 	s.p, s.size, s.isNew = c.p, c.size, c.isNew
 	s.changed, s.dirty, s.destroyed = c.changed, c.dirty, c.destroyed
+}
+
+// A PanicError is the cause, in an [*InvalidError] with ReasonRevalidation,
+// of a session that [Config.Revalidate] ended by panicking. The panic goes
+// no further than the hook: the session ends as on any other failure, and
+// the request goes on with a new, empty one. Log the Stack from
+// [Config.OnInvalid] to find the bug.
+type PanicError struct {
+	Value any    // what the hook panicked with
+	Stack []byte // the hook's goroutine's stack at the panic, as debug.Stack formats it
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("Config.Revalidate panicked: %v", e.Value) }
+
+// Unwrap returns Value if it is an error, and nil otherwise.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
 }

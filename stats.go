@@ -53,7 +53,7 @@ type Stats struct {
 // RevalidationStats counts the outcomes of [Config.Revalidate].
 type RevalidationStats struct {
 	Passed   uint64 `json:"passed"`   // the hook returned nil
-	Failed   uint64 `json:"failed"`   // the hook ended the session
+	Failed   uint64 `json:"failed"`   // the hook ended the session: an error or a panic
 	Deferred uint64 `json:"deferred"` // the hook returned ErrRevalidateLater
 }
 
