@@ -13,6 +13,12 @@ import (
 // this request, with no check recorded, and the hook runs again on the
 // session's next request. Whether an outage should keep users signed in (return this) or
 // sign them out (return any other error) is the application's choice.
+//
+// Returning it fails open: a session that the database would end (a
+// stolen cookie after a password change) keeps working for as long as the
+// hook returns ErrRevalidateLater, however long the outage lasts. Bound
+// that window in the hook: return ErrRevalidateLater only while
+// [Session.RevalidatedAt] is recent, and an error after that.
 var ErrRevalidateLater = errors.New("cookiesession: session not revalidated; try again on the next request")
 
 // revalidationDue reports whether Config.Revalidate must check s, with
@@ -26,8 +32,7 @@ func (s *Session) revalidationDue(now time.Time) bool {
 	case s.migrated:
 		return true
 	}
-	checked := max(s.p.checkedAt, s.p.issuedAt)
-	return now.Unix()-checked >= int64(cfg.RevalidateEvery/time.Second)
+	return now.Unix()-s.lastPass() >= int64(cfg.RevalidateEvery/time.Second)
 }
 
 // revalidate runs Config.Revalidate with s.mu held, on a copy of s, so
@@ -115,3 +120,19 @@ func (e *PanicError) Unwrap() error {
 	err, _ := e.Value.(error)
 	return err
 }
+
+// RevalidatedAt returns when [Config.Revalidate] last passed for the
+// session, as its cookie or token records it, or the session's issued-at
+// time if no check is recorded: a new session, one just regenerated, or
+// one of a Manager whose RevalidateEvery is zero, which records no check.
+// Within Revalidate, the copy the hook is given reports the check before
+// the running one, so the hook can tell how long the session has gone
+// unchecked; see [ErrRevalidateLater].
+func (s *Session) RevalidatedAt() time.Time {
+	s.lock()
+	defer s.mu.Unlock()
+	return time.Unix(s.lastPass(), 0)
+}
+
+// lastPass is RevalidatedAt in Unix seconds, with s.mu held.
+func (s *Session) lastPass() int64 { return max(s.p.checkedAt, s.p.issuedAt) }

@@ -392,3 +392,53 @@ func TestRevalidateMigrated(t *testing.T) {
 		}
 	}
 }
+
+// TestRevalidatedAt checks what Session.RevalidatedAt reports: the issued-at
+// time until a check is recorded, the time of the last check that passed
+// (in the hook, the one before the running check), and no change when the
+// hook defers.
+func TestRevalidatedAt(t *testing.T) {
+	inBubble(t, 0, func(t *testing.T) {
+		var c checker
+		var inHook time.Time
+		m := mustNew(t, freshRing(t), cookiesession.Config{
+			RevalidateEvery: 10 * time.Minute,
+			Revalidate: func(r *http.Request, s *cookiesession.Session) error {
+				inHook = s.RevalidatedAt()
+				return c.revalidate(r, s)
+			},
+		})
+		issued := time.Now()
+		b := newBrowser()
+		b.do(t, wrap(m, func(w http.ResponseWriter, r *http.Request, s *cookiesession.Session) { s.Set("user", "alice") }))
+		var got time.Time
+		read := wrap(m, func(w http.ResponseWriter, r *http.Request, s *cookiesession.Session) { got = s.RevalidatedAt() })
+		steps := []struct {
+			at             time.Duration
+			verdict        error
+			wantInHook     time.Duration // -1 if the hook does not run
+			wantAfterwards time.Duration
+		}{
+			{at: 5 * time.Minute, wantInHook: -1, wantAfterwards: 0},
+			{at: 10 * time.Minute, verdict: cookiesession.ErrRevalidateLater, wantInHook: 0, wantAfterwards: 0},
+			{at: 11 * time.Minute, wantInHook: 0, wantAfterwards: 11 * time.Minute},
+			{at: 12 * time.Minute, wantInHook: -1, wantAfterwards: 11 * time.Minute},
+			{at: 21 * time.Minute, wantInHook: 11 * time.Minute, wantAfterwards: 21 * time.Minute},
+		}
+		for _, st := range steps {
+			time.Sleep(time.Until(issued.Add(st.at)))
+			c.set(st.verdict)
+			inHook = time.Time{}
+			b.do(t, read)
+			if want := issued.Add(st.wantInHook); st.wantInHook >= 0 && !inHook.Equal(want) {
+				t.Errorf("at %v: the hook saw RevalidatedAt %v, want %v", st.at, inHook, want)
+			}
+			if st.wantInHook < 0 && !inHook.IsZero() {
+				t.Errorf("at %v: the hook ran, want no check", st.at)
+			}
+			if want := issued.Add(st.wantAfterwards); !got.Equal(want) {
+				t.Errorf("at %v: got RevalidatedAt %v, want %v", st.at, got, want)
+			}
+		}
+	})
+}
