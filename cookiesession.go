@@ -185,7 +185,20 @@ type Config struct {
 	// may read and change it, and its changes are kept unless the session
 	// ends. The request's other uses of the session wait for the verdict,
 	// so Revalidate must use the copy it is given: calling the request's
-	// session (through Manager.Get) from it deadlocks. Default nil.
+	// session (through Manager.Get) from it deadlocks.
+	//
+	// Requests that carry the same cookie or token (a page's parallel
+	// calls, or calls sent before the response that recorded a check
+	// reached the browser) share one check: while it runs, and for five
+	// seconds after it (RevalidateEvery, if shorter), they take its verdict
+	// instead of calling Revalidate again. After a pass, each gets the
+	// session as the hook left it (a refreshed token, say: a refresh token
+	// that may be used once is used once); after a failure, each ends its
+	// session and calls OnInvalid; after ErrRevalidateLater, each keeps its
+	// own. A check that fails while its own request is being canceled is
+	// not shared. The verdict is about the session, so Revalidate must not
+	// decide on anything else of r (its address, say) that requests sharing
+	// the check need not have in common. Default nil.
 	Revalidate func(r *http.Request, s *Session) error
 
 	// RevalidateEvery is the longest a session goes without Revalidate,
@@ -211,6 +224,7 @@ type Manager struct {
 	scope  string  // the Set-Cookie attributes Path and Domain
 	flags  string  // HttpOnly, Secure, SameSite and Partitioned
 	legacy *legacy // Config.Migrate, checked; nil if none
+	checks *checks // Config.Revalidate's running and remembered checks; nil if none
 	stats  counters
 }
 
@@ -251,6 +265,9 @@ func New(keys *KeyRing, cfg Config) (*Manager, error) {
 	codec.skew = cfg.ClockSkew
 	codec.idle = cfg.IdleTimeout
 	m := &Manager{cfg: cfg, keys: keys, codec: codec, scope: cookieScope(&cfg), flags: cookieFlags(&cfg)}
+	if cfg.Revalidate != nil {
+		m.checks = newChecks(&cfg)
+	}
 	if cfg.Migrate != nil {
 		var err error
 		if m.legacy, err = newLegacy(cfg.Migrate, &cfg); err != nil {

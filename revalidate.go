@@ -4,15 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"slices"
 	"time"
 )
 
 // ErrRevalidateLater is what [Config.Revalidate] returns, or wraps, when it
 // cannot decide: its database is unreachable, say. The session is kept for
 // this request, with no check recorded, and the hook runs again on the
-// session's next request. Whether an outage should keep users signed in (return this) or
-// sign them out (return any other error) is the application's choice.
+// session's next request that does not share this check (see
+// [Config.Revalidate]). Whether an outage should keep users signed in
+// (return this) or sign them out (return any other error) is the
+// application's choice.
 //
 // Returning it fails open: a session that the database would end (a
 // stolen cookie after a password change) keeps working for as long as the
@@ -35,27 +36,26 @@ func (s *Session) revalidationDue(now time.Time) bool {
 	return now.Unix()-s.lastPass() >= int64(cfg.RevalidateEvery/time.Second)
 }
 
-// revalidate runs Config.Revalidate with s.mu held, on a copy of s, so
-// that the request's other uses of the session wait for the verdict. A
-// pass, or ErrRevalidateLater, keeps what the hook did to the copy; a pass
-// also records the time of the check in the cookie, if the interval is
+// check runs Config.Revalidate with s.mu held, on a copy of s, so that
+// the request's other uses of the session wait for the verdict. A pass, or
+// ErrRevalidateLater, keeps what the hook did to the copy; a pass also
+// records the time of the check in the cookie, if the interval is
 // positive and the eight bytes it takes fit (otherwise the next request
 // checks again). A failure, or a panic in the hook, ends the session as
-// Destroy does and returns an *InvalidError for OnInvalid; the panic goes
-// no further.
-func (s *Session) revalidate(now time.Time) (err error) {
+// Destroy does; the panic goes no further.
+func (s *Session) check(now time.Time) (v verdict) {
 	c := s.copyForCheck()
 	defer func() {
 		if p := recover(); p != nil {
-			err = s.fail(now, &PanicError{Value: p, Stack: debug.Stack()})
+			v = s.fail(now, &PanicError{Value: p, Stack: debug.Stack()})
 		}
 	}()
-	err = s.m.cfg.Revalidate(s.req, c)
+	err := s.m.cfg.Revalidate(s.req, c)
 	switch {
 	case errors.Is(err, ErrRevalidateLater):
 		s.m.stats.deferred.Add(1)
 		s.adopt(c)
-		return nil
+		return verdict{later: true}
 	case err != nil:
 		return s.fail(now, err)
 	}
@@ -63,7 +63,7 @@ func (s *Session) revalidate(now time.Time) (err error) {
 	id := s.p.id
 	s.adopt(c)
 	if s.m.cfg.RevalidateEvery <= 0 || s.p.id != id || s.committed {
-		return nil // nothing to record, or the hook replaced the session
+		return verdict{} // nothing to record, or the hook replaced the session
 	}
 	checked := s.p.checkedAt
 	s.p.checkedAt = now.Unix()
@@ -73,25 +73,21 @@ func (s *Session) revalidate(now time.Time) (err error) {
 	} else {
 		s.p.checkedAt = checked
 	}
-	return nil
+	return verdict{}
 }
 
 // fail ends s, with s.mu held, for a check that failed with cause.
-func (s *Session) fail(now time.Time, cause error) error {
+func (s *Session) fail(now time.Time, cause error) verdict {
 	s.m.stats.failed.Add(1)
 	s.destroy(now)
-	return &InvalidError{Reason: ReasonRevalidation, Err: cause}
+	return verdict{cause: cause}
 }
 
 // copyForCheck returns a copy of s, loaded and not committed, that shares
 // nothing the copy's methods change.
 func (s *Session) copyForCheck() *Session {
-	c := &Session{
-		m: s.m, req: s.req, loaded: true, via: s.via, p: s.p, size: s.size, key: s.key,
-		isNew: s.isNew, changed: s.changed, dirty: s.dirty, destroyed: s.destroyed, migrated: s.migrated,
-	}
-	c.p.entries = slices.Clone(s.p.entries)
-	c.p.flashes = slices.Clone(s.p.flashes)
+	c := &Session{m: s.m, req: s.req, loaded: true, via: s.via, key: s.key, migrated: s.migrated}
+	c.set(s.state().clone())
 	return c
 }
 
@@ -99,8 +95,7 @@ func (s *Session) copyForCheck() *Session {
 func (s *Session) adopt(c *Session) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s.p, s.size, s.isNew = c.p, c.size, c.isNew
-	s.changed, s.dirty, s.destroyed = c.changed, c.dirty, c.destroyed
+	s.set(c.state())
 }
 
 // A PanicError is the cause, in an [*InvalidError] with ReasonRevalidation,

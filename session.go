@@ -41,6 +41,7 @@ type Session struct {
 	p         payload
 	size      int      // p.plainLen(), kept up to date
 	key       *ringKey // the key that opened the cookie; nil if new
+	sealed    string   // the value of the cookie or token that opened; "" if none
 	isNew     bool
 	changed   bool // values or flashes changed, or times reset
 	dirty     bool // the cookie must be written
@@ -98,6 +99,7 @@ func (s *Session) load(now time.Time) error {
 	var firstErr error
 	var p, best payload
 	var bestKey *ringKey
+	var bestValue string
 	candidates := s.candidates(buf[:0])
 	s.carried = len(candidates) > 0
 	for _, v := range candidates {
@@ -107,11 +109,11 @@ func (s *Session) load(now time.Time) error {
 			continue
 		}
 		if bestKey == nil || p.renewedAt > best.renewedAt || (p.renewedAt == best.renewedAt && p.issuedAt > best.issuedAt) {
-			best, bestKey = p, k
+			best, bestKey, bestValue = p, k, v
 		}
 	}
 	if bestKey != nil {
-		s.p, s.key = best, bestKey
+		s.p, s.key, s.sealed = best, bestKey, bestValue
 		s.size = s.p.plainLen()
 		// A cookie sealed under an old key or in an old format is re-sealed.
 		s.dirty = s.key != s.m.keys.primary() || s.p.version != version2 || s.m.renewalDue(&s.p, now)
