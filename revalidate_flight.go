@@ -139,10 +139,12 @@ func (v *verdict) err() error {
 // flightKey returns the key of the value s was opened from; false for a
 // session that came from no sealed value, such as a migrated one.
 func (s *Session) flightKey() (k flightKey, ok bool) {
-	if len(s.sealed) < flightKeyLen {
+	var buf [maxCandidates]string
+	candidates := s.candidates(buf[:0])
+	if s.opened == 0 || int(s.opened) > len(candidates) {
 		return k, false
 	}
-	copy(k[:], s.sealed)
+	copy(k[:], candidates[s.opened-1])
 	return k, true
 }
 

@@ -355,3 +355,21 @@ func TestRevalidateCanceledRunner(t *testing.T) {
 		}
 	})
 }
+
+// TestRevalidateSharesByOpenedValue checks that a check is shared by the
+// value that opened, whatever else of the name a request carries.
+func TestRevalidateSharesByOpenedValue(t *testing.T) {
+	inBubble(t, 0, func(t *testing.T) {
+		m, g := newGate(t, func(*http.Request, *cookiesession.Session, int32) error { return nil })
+		close(g.release)
+		cookie := tokenSession(t, m, time.Minute)
+		other := mint(t, mustNew(t, freshRing(t), cookiesession.Config{})) // sealed under another key
+		read := wrap(m, func(w http.ResponseWriter, r *http.Request, s *cookiesession.Session) { s.Has("user") })
+		serve(read, "__Host-session=not-a-session; __Host-session="+cookie)
+		serve(read, "__Host-session="+other+"; __Host-session="+cookie)
+		serve(read, "__Host-session="+cookie)
+		if got := g.calls.Load(); got != 1 {
+			t.Errorf("got %d calls to Revalidate, want 1", got)
+		}
+	})
+}

@@ -41,7 +41,7 @@ type Session struct {
 	p         payload
 	size      int      // p.plainLen(), kept up to date
 	key       *ringKey // the key that opened the cookie; nil if new
-	sealed    string   // the value of the cookie or token that opened; "" if none
+	opened    uint8    // 1 + the index in candidates of the value that opened; 0 if none
 	isNew     bool
 	changed   bool // values or flashes changed, or times reset
 	dirty     bool // the cookie must be written
@@ -99,21 +99,20 @@ func (s *Session) load(now time.Time) error {
 	var firstErr error
 	var p, best payload
 	var bestKey *ringKey
-	var bestValue string
 	candidates := s.candidates(buf[:0])
 	s.carried = len(candidates) > 0
-	for _, v := range candidates {
+	for i, v := range candidates {
 		k, err := s.m.codec.open(&p, s.m.cfg.Name, v, s.via, now)
 		if err != nil {
 			firstErr = cmp.Or(firstErr, err)
 			continue
 		}
 		if bestKey == nil || p.renewedAt > best.renewedAt || (p.renewedAt == best.renewedAt && p.issuedAt > best.issuedAt) {
-			best, bestKey, bestValue = p, k, v
+			best, bestKey, s.opened = p, k, uint8(i+1)
 		}
 	}
 	if bestKey != nil {
-		s.p, s.key, s.sealed = best, bestKey, bestValue
+		s.p, s.key = best, bestKey
 		s.size = s.p.plainLen()
 		// A cookie sealed under an old key or in an old format is re-sealed.
 		s.dirty = s.key != s.m.keys.primary() || s.p.version != version2 || s.m.renewalDue(&s.p, now)
