@@ -41,6 +41,7 @@ type Session struct {
 	p         payload
 	size      int      // p.plainLen(), kept up to date
 	key       *ringKey // the key that opened the cookie; nil if new
+	opened    uint8    // 1 + the index in candidates of the value that opened; 0 if none
 	isNew     bool
 	changed   bool // values or flashes changed, or times reset
 	dirty     bool // the cookie must be written
@@ -99,14 +100,14 @@ func (s *Session) load(now time.Time) error {
 	var bestKey *ringKey
 	candidates, firstErr := s.candidates(buf[:0])
 	s.carried = len(candidates) > 0
-	for _, v := range candidates {
+	for i, v := range candidates {
 		k, err := s.m.codec.open(&p, s.m.cfg.Name, v, s.via, now)
 		if err != nil {
 			firstErr = cmp.Or(firstErr, err)
 			continue
 		}
 		if bestKey == nil || p.renewedAt > best.renewedAt || (p.renewedAt == best.renewedAt && p.issuedAt > best.issuedAt) {
-			best, bestKey = p, k
+			best, bestKey, s.opened = p, k, uint8(i+1)
 		}
 	}
 	if bestKey != nil {
