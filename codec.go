@@ -51,7 +51,8 @@ var b64 = base64.RawURLEncoding.Strict()
 var ErrInvalid = errors.New("cookiesession: invalid cookie")
 
 // ErrExpired is matched, in addition to [ErrInvalid], by errors for
-// authentic cookies whose sealed expiry has passed.
+// authentic cookies whose sealed expiry has passed, and for legacy cookies
+// (Config.Migrate) older than [GorillaCookie] MaxAge.
 var ErrExpired = errors.New("cookiesession: cookie expired")
 
 // Reason classifies why a cookie value was rejected. The set of reasons is
@@ -76,8 +77,9 @@ const (
 
 // InvalidError is the error returned when a cookie value is rejected. It
 // matches [ErrInvalid] with [errors.Is], and also [ErrExpired] when the
-// reason is [ReasonExpired]. Callers should branch on those sentinels; the
-// Reason is for logs and metrics.
+// reason is [ReasonExpired], or [ReasonLegacy] for a legacy cookie older
+// than its MaxAge. Callers should branch on those sentinels; the Reason is
+// for logs and metrics.
 type InvalidError struct {
 	Reason Reason
 
