@@ -140,7 +140,7 @@ func (v *verdict) err() error {
 // session that came from no sealed value, such as a migrated one.
 func (s *Session) flightKey() (k flightKey, ok bool) {
 	var buf [maxCandidates]string
-	candidates := s.candidates(buf[:0])
+	candidates, _ := s.candidates(buf[:0])
 	if s.opened == 0 || int(s.opened) > len(candidates) {
 		return k, false
 	}
