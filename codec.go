@@ -53,7 +53,8 @@ var b64 = base64.RawURLEncoding.Strict()
 var ErrInvalid = errors.New("cookiesession: invalid cookie")
 
 // ErrExpired is matched, in addition to [ErrInvalid], by errors for
-// authentic cookies whose sealed expiry has passed.
+// authentic cookies whose sealed expiry has passed, and for legacy cookies
+// (Config.Migrate) older than [GorillaCookie] MaxAge.
 var ErrExpired = errors.New("cookiesession: cookie expired")
 
 // Reason classifies why a cookie value was rejected. The set of reasons is
@@ -79,8 +80,9 @@ const (
 
 // InvalidError is the error returned when a cookie value is rejected. It
 // matches [ErrInvalid] with [errors.Is], and also [ErrExpired] when the
-// reason is [ReasonExpired]. Callers should branch on those sentinels; the
-// Reason is for logs and metrics.
+// reason is [ReasonExpired], or [ReasonLegacy] for a legacy cookie older
+// than its MaxAge. Callers should branch on those sentinels; the Reason is
+// for logs and metrics.
 type InvalidError struct {
 	Reason Reason
 
@@ -126,12 +128,13 @@ type transport byte
 
 const (
 	viaCookie transport = 0x00 // a cookie named Config.Name
-	viaHeader transport = 0x01 // a request and response header, Config.TokenHeader
+	viaHeader transport = 0x01 // a token, in the request and response header Config.TokenHeader
 )
 
+// String returns the transport's name in FORMAT.md: "cookie" or "token".
 func (t transport) String() string {
 	if t == viaHeader {
-		return "header"
+		return "token"
 	}
 	return "cookie"
 }

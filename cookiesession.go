@@ -131,13 +131,16 @@ type Config struct {
 	MaxSize int
 
 	// Lifetime is the absolute lifetime of a session, from its creation or
-	// last Regenerate; renewals do not extend it. Default 24 hours.
+	// last Regenerate; renewals do not extend it. Sealed times are whole
+	// seconds, so New refuses a Lifetime that is not a whole number of
+	// seconds. Default 24 hours.
 	Lifetime time.Duration
 
 	// IdleTimeout, if positive, ends a session that has not been re-issued
 	// for that long. The cookie is re-issued on a request that uses the
 	// session once a quarter of the timeout has passed since it was last
-	// issued, so an active user keeps at least three quarters of it.
+	// issued, so an active user keeps at least three quarters of it. New
+	// refuses an IdleTimeout that is not a whole number of seconds.
 	// Default 0: no idle timeout.
 	IdleTimeout time.Duration
 
@@ -175,6 +178,14 @@ type Config struct {
 	// Responses that hand out a token get "Cache-Control: no-store", and
 	// responses that read the session vary on this header and on Cookie.
 	//
+	// A request carries one token. One that carries two distinct values,
+	// in two header lines or in one line separated by a comma (which no
+	// token contains), is refused as ambiguous, whatever the values are
+	// and in whichever order: it gets a new, empty session, OnInvalid gets
+	// an [*InvalidError] with [ReasonSeveralTokens], and the response
+	// carries a token only if the handler writes the new session. The same
+	// value sent twice is one token.
+	//
 	// A token is a bearer credential without a cookie's protections: kept in
 	// a browser page's storage, scripts can read it. Browsers send a header
 	// of this name cross-origin only after a CORS preflight, so allow it
@@ -197,19 +208,36 @@ type Config struct {
 	// A nil error keeps the session; ErrRevalidateLater keeps it for this
 	// request only; any other error, or a panic, ends it as Destroy does
 	// (the response deletes the cookie), gives the request a new, empty
-	// session and calls OnInvalid with ReasonRevalidation.
+	// session and calls OnInvalid with ReasonRevalidation. The cause of a
+	// panic is a *PanicError, with the panic's value and stack; the panic
+	// goes no further, so the handler runs and answers as usual.
 	//
 	// Revalidate is given a copy of the session, valid during the call: it
 	// may read and change it, and its changes are kept unless the session
 	// ends. The request's other uses of the session wait for the verdict,
 	// so Revalidate must use the copy it is given: calling the request's
-	// session (through Manager.Get) from it deadlocks. Default nil.
+	// session (through Manager.Get) from it deadlocks.
+	//
+	// Requests that carry the same cookie or token (a page's parallel
+	// calls, or calls sent before the response that recorded a check
+	// reached the browser) share one check: while it runs, and for five
+	// seconds after it (RevalidateEvery, if shorter), they take its verdict
+	// instead of calling Revalidate again. After a pass, each gets the
+	// session as the hook left it (a refreshed token, say: a refresh token
+	// that may be used once is used once); after a failure, each ends its
+	// session and calls OnInvalid; after ErrRevalidateLater, each keeps its
+	// own. A check that fails while its own request is being canceled is
+	// not shared. The verdict is about the session, so Revalidate must not
+	// decide on anything else of r (its address, say) that requests sharing
+	// the check need not have in common. Default nil.
 	Revalidate func(r *http.Request, s *Session) error
 
 	// RevalidateEvery is the longest a session goes without Revalidate,
 	// counted from the last check that passed, or from the session's
 	// creation or Regenerate, when the application checked the user anyway.
-	// Zero (the default) checks on every request that uses a session.
+	// The time of a check is sealed in whole seconds, so New refuses a
+	// RevalidateEvery that is not a whole number of seconds. Zero (the
+	// default) checks on every request that uses a session.
 	RevalidateEvery time.Duration
 
 	// Migrate, if set, reads the cookies of a gorilla/sessions CookieStore
@@ -230,6 +258,7 @@ type Manager struct {
 	deletes    []string // the Set-Cookie lines that delete each of them
 	limit      int      // the most a session's cookies may take: MaxSize, or less
 	legacy     *legacy  // Config.Migrate, checked; nil if none
+	checks     *checks  // Config.Revalidate's running and remembered checks; nil if none
 	stats      counters
 }
 
@@ -241,7 +270,8 @@ const maxAttributeLen = 1024 // browsers ignore longer attribute values
 // if cfg is contradictory: an invalid cookie name, a __Host- name with a
 // Domain or a Path other than "/", a __Host- or __Secure- name, SameSite
 // None or Partitioned without Secure, attribute values over 1024 bytes or
-// with invalid characters, negative durations.
+// with invalid characters, negative durations, or a Lifetime, IdleTimeout
+// or RevalidateEvery that is not a whole number of seconds.
 func New(keys *KeyRing, cfg Config) (*Manager, error) {
 	if keys == nil || len(keys.keys) == 0 {
 		return nil, errors.New("cookiesession: New needs a key ring from NewKeyRing, ParseKeyRing or KeyRingFromEnv")
@@ -279,6 +309,9 @@ func New(keys *KeyRing, cfg Config) (*Manager, error) {
 	for _, name := range m.chunkNames {
 		m.deletes = append(m.deletes, name+"="+m.scope+"; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0"+m.flags)
 	}
+	if cfg.Revalidate != nil {
+		m.checks = newChecks(&cfg)
+	}
 	if cfg.Migrate != nil {
 		var err error
 		if m.legacy, err = newLegacy(cfg.Migrate, &cfg); err != nil {
@@ -296,8 +329,6 @@ func (cfg *Config) check() error {
 		return errors.New("cookiesession: Lifetime, IdleTimeout and RevalidateEvery must not be negative")
 	case cfg.RevalidateEvery > 0 && cfg.Revalidate == nil:
 		return errors.New("cookiesession: RevalidateEvery needs a Revalidate function")
-	case cfg.Lifetime < time.Second || (cfg.IdleTimeout > 0 && cfg.IdleTimeout < time.Second):
-		return errors.New("cookiesession: Lifetime and IdleTimeout are counted in whole seconds and must be at least one")
 	case len(cfg.Path) > maxAttributeLen || len(cfg.Domain) > maxAttributeLen:
 		return errors.New("cookiesession: Path and Domain must be at most 1024 bytes: browsers ignore longer attributes")
 	case !strings.HasPrefix(cfg.Path, "/"):
@@ -320,6 +351,14 @@ func (cfg *Config) check() error {
 		return fmt.Errorf("cookiesession: MaxSize %d leaves no room for a session; an empty one takes %d bytes", cfg.MaxSize, len(cfg.Name)+encodedLen(fixedPlain))
 	case cfg.MaxCookies > 1 && cfg.MaxSize <= MaxCookieSize:
 		return fmt.Errorf("cookiesession: MaxCookies %d needs a MaxSize over %d bytes, one cookie's limit", cfg.MaxCookies, MaxCookieSize)
+	}
+	for _, d := range []struct {
+		name string
+		d    time.Duration
+	}{{"Lifetime", cfg.Lifetime}, {"IdleTimeout", cfg.IdleTimeout}, {"RevalidateEvery", cfg.RevalidateEvery}} {
+		if d.d%time.Second != 0 {
+			return fmt.Errorf("cookiesession: %s is %v; sessions keep time in whole seconds, so it must be a whole number of seconds", d.name, d.d)
+		}
 	}
 	c := &http.Cookie{Name: cfg.Name, Value: "v", Path: cfg.Path, Domain: cfg.Domain}
 	if err := c.Valid(); err != nil {

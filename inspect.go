@@ -12,7 +12,7 @@ import (
 // may be personal: show them to those entitled to the session only.
 type Contents struct {
 	Version       int                        `json:"version"`                 // wire format version: 1 or 2
-	Transport     string                     `json:"transport"`               // "cookie", or "header" for a token
+	Transport     string                     `json:"transport"`               // "cookie" or "token"
 	KeyID         string                     `json:"key_id"`                  // the key that sealed it, as 8 hexadecimal digits
 	Primary       bool                       `json:"primary"`                 // whether that key is the ring's primary
 	IssuedAt      time.Time                  `json:"issued_at"`               // creation or last Regenerate

@@ -41,6 +41,7 @@ type Session struct {
 	p         payload
 	size      int      // p.plainLen(), kept up to date
 	key       *ringKey // the key that opened the cookie; nil if new
+	opened    uint8    // 1 + the index in candidates of the value that opened; 0 if none
 	isNew     bool
 	changed   bool // values or flashes changed, or times reset
 	dirty     bool // the cookie must be written
@@ -97,24 +98,23 @@ func (s *Session) load(now time.Time) error {
 	s.loaded = true
 	s.via = s.m.transportOf(s.req)
 	var buf [maxCandidates]string
-	var firstErr error
 	var p, best payload
 	var bestKey *ringKey
-	candidates := s.candidates(buf[:0])
+	candidates, firstErr := s.candidates(buf[:0])
 	s.carried = len(candidates) > 0
 	var chunks *chunks
 	if s.via == viaCookie && len(s.m.chunkNames) > 1 {
 		chunks = s.m.readChunks(s.req.Header)
 		s.chunks = chunks.carried
 	}
-	for _, v := range candidates {
+	for i, v := range candidates {
 		k, cookies, err := s.open(&p, v, chunks, now)
 		if err != nil {
 			firstErr = cmp.Or(firstErr, err)
 			continue
 		}
 		if bestKey == nil || p.renewedAt > best.renewedAt || (p.renewedAt == best.renewedAt && p.issuedAt > best.issuedAt) {
-			best, bestKey, s.cookies = p, k, cookies
+			best, bestKey, s.cookies, s.opened = p, k, cookies, uint8(i+1)
 		}
 	}
 	if bestKey != nil {
@@ -149,20 +149,22 @@ func (s *Session) open(p *payload, v string, c *chunks, now time.Time) (*ringKey
 }
 
 // candidates appends to dst, up to its capacity, the distinct values of
-// the request's session cookies, or of its token header for a token
-// request. Browsers send a few cookies of one name (other paths or
-// domains); more, or the same value again, is not worth decrypting.
-func (s *Session) candidates(dst []string) []string {
+// the request's session cookies, or its token for a token request.
+// Browsers send a few cookies of one name (other paths or domains); more,
+// or the same value again, is not worth decrypting. A token request that
+// carries several tokens has none: it gets the error.
+func (s *Session) candidates(dst []string) ([]string, error) {
 	if s.via == viaHeader {
-		for v := range tokenValues(s.req.Header, s.m.cfg.TokenHeader) {
-			dst = addCandidate(dst, v)
+		tok, err := requestToken(s.req.Header, s.m.cfg.TokenHeader)
+		if tok != "" {
+			dst = append(dst, tok)
 		}
-	} else {
-		for v := range cookieValues(s.req.Header, s.m.cfg.Name) {
-			dst = addCandidate(dst, v)
-		}
+		return dst, err
 	}
-	return dst
+	for v := range cookieValues(s.req.Header, s.m.cfg.Name) {
+		dst = addCandidate(dst, v)
+	}
+	return dst, nil
 }
 
 // addCandidate appends v to dst unless dst is full or holds v already.
@@ -364,6 +366,15 @@ func (s *Session) destroy(now time.Time) {
 // keeping its values and flashes. Call it when a user logs in or gains
 // privileges, so that a session ID planted before (session fixation) is
 // worth nothing afterwards.
+//
+// Unlike express-session's regenerate(), which gives an empty session,
+// Regenerate keeps the values, so that a cart filled before login can
+// survive it. At login, call [Session.Clear] too, so that nothing of the
+// previous session (on a shared browser, another user's) carries over:
+//
+//	s.Regenerate()
+//	s.Clear()
+//	err := s.Set("user", user)
 func (s *Session) Regenerate() {
 	s.lockToChange()
 	defer s.mu.Unlock()

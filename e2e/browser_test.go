@@ -23,7 +23,7 @@ import (
 )
 
 const (
-	cookieName = "__Host-session"
+	cookieName = demoapp.CookieName
 	runTimeout = 60 * time.Second // the whole browser run
 )
 

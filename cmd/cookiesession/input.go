@@ -19,13 +19,13 @@ const (
 	fromValue     = "value"      // a bare value
 	fromCookie    = "cookie"     // name=value, alone or in a Cookie header
 	fromSetCookie = "set-cookie" // a Set-Cookie header
-	fromHeader    = "header"     // a token header
+	fromToken     = "token"      // a token header
 )
 
 // A found value is one cookie value or token that the input holds.
 type found struct {
-	from   string // fromValue, fromCookie, fromSetCookie or fromHeader
-	header string // for fromHeader, the header's name
+	from   string // fromValue, fromCookie, fromSetCookie or fromToken
+	header string // for fromToken, the header's name
 	value  string
 
 	// deletes is set for a Set-Cookie line that deletes the cookie and for
@@ -105,7 +105,7 @@ func (s *scanner) line(l string, alone bool) ([]found, error) {
 	case isHeader && strings.EqualFold(name, "Set-Cookie"):
 		return s.setCookie(rest)
 	case isHeader && (alone || strings.EqualFold(name, s.header)):
-		return []found{{from: fromHeader, header: name, value: rest, deletes: rest == ""}}, nil
+		return []found{{from: fromToken, header: name, value: rest, deletes: rest == ""}}, nil
 	case isHeader, !alone:
 		return nil, nil
 	case strings.Contains(strings.TrimRight(l, "="), "="):

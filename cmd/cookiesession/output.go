@@ -19,7 +19,7 @@ func (v opened) describe() string {
 		return "a Set-Cookie header"
 	case fromCookie:
 		return "a cookie"
-	case fromHeader:
+	case fromToken:
 		return "a " + v.header + " header"
 	}
 	return "a value"
@@ -32,7 +32,7 @@ func (o *inspection) printContents(c *cli, v opened) {
 	}
 	line("cookie", "%s, from %s", o.name, v.describe())
 	switch {
-	case v.deletes && v.from == fromHeader:
+	case v.deletes && v.from == fromToken:
 		line("action", "the header is empty: the session ended and the client discards its token")
 		return
 	case v.deletes:
@@ -47,11 +47,7 @@ func (o *inspection) printContents(c *cli, v opened) {
 		return
 	}
 	ct := v.contents
-	if ct.Transport == "header" {
-		line("format", "v%d, a token for a header", ct.Version)
-	} else {
-		line("format", "v%d, a %s", ct.Version, ct.Transport)
-	}
+	line("format", "v%d, a %s", ct.Version, ct.Transport)
 	if ct.Primary {
 		line("key", "%s, primary", ct.KeyID)
 	} else {
@@ -93,7 +89,7 @@ type report struct {
 
 type origin struct {
 	Cookie  string `json:"cookie"`
-	From    string `json:"from"`             // value, cookie, set-cookie or header
+	From    string `json:"from"`             // value, cookie, set-cookie or token
 	Header  string `json:"header,omitempty"` // for a token, the header's name
 	Deletes bool   `json:"deletes,omitempty"`
 }

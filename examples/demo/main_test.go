@@ -16,8 +16,6 @@ import (
 	"github.com/cookiesession/cookiesession/examples/demo/demoapp"
 )
 
-const cookieName = "__Host-session"
-
 // client is a user agent with a cookie jar that does not follow redirects,
 // so each response's status and Set-Cookie can be checked.
 type client struct {
@@ -88,7 +86,7 @@ func (c *client) postOK(path string, form url.Values) response {
 // cookie returns the session cookie's value in the jar, or "".
 func (c *client) cookie() string {
 	for _, k := range c.c.Jar.Cookies(c.base) {
-		if k.Name == cookieName {
+		if k.Name == demoapp.CookieName {
 			return k.Value
 		}
 	}
@@ -111,7 +109,7 @@ func (c *client) panel() demoapp.Panel {
 // setCookie returns the response's Set-Cookie for the session, or nil.
 func setCookie(res response) *http.Cookie {
 	for _, c := range res.Cookies() {
-		if c.Name == cookieName {
+		if c.Name == demoapp.CookieName {
 			return c
 		}
 	}
@@ -164,8 +162,8 @@ func TestLoginCountFlashLogout(t *testing.T) {
 	if p.User != "alice" || p.Count != 2 || p.New || !p.Persistent || p.KeyID != p.PrimaryKey || !p.Cookie {
 		t.Errorf("panel after login and two counts: got %+v", p)
 	}
-	if p.Size <= 0 || p.Size > cookiesession.MaxCookieSize || p.Size != len(cookieName)+len(c.cookie()) {
-		t.Errorf("panel size: got %d, want the cookie's %d bytes", p.Size, len(cookieName)+len(c.cookie()))
+	if p.Size <= 0 || p.Size > cookiesession.MaxCookieSize || p.Size != len(demoapp.CookieName)+len(c.cookie()) {
+		t.Errorf("panel size: got %d, want the cookie's %d bytes", p.Size, len(demoapp.CookieName)+len(c.cookie()))
 	}
 
 	id := p.ID
@@ -200,14 +198,28 @@ func TestLoginWithoutRememberSetsBrowserSessionCookie(t *testing.T) {
 	}
 }
 
-func TestLoginRegeneratesSessionID(t *testing.T) {
+// TestLoginStartsEmpty checks that signing in starts a session of its own:
+// a new ID (against session fixation), and nothing of the session before,
+// which on a shared browser is another user's.
+func TestLoginStartsEmpty(t *testing.T) {
 	c := newClient(t)
+	c.postOK("/login", url.Values{"user": {"alice"}})
+	c.get("/")
+	c.postOK("/notes", url.Values{"note": {"alice's diary"}})
 	c.postOK("/count", nil)
-	before := c.panel().ID
-	c.postOK("/login", url.Values{"user": {"carol"}})
-	p := c.panel()
-	if p.ID == before || p.Count != 1 {
-		t.Errorf("after login: got ID %s (was %s) and count %d; want a new ID and the count kept", p.ID, before, p.Count)
+	alice := c.panel()
+	if alice.User != "alice" || len(alice.Notes) != 1 || alice.Count != 1 {
+		t.Fatalf("alice: got %+v, want one note and a count of 1", alice)
+	}
+
+	c.postOK("/login", url.Values{"user": {"bob"}})
+	home := c.get("/")
+	bob := c.panel()
+	if bob.User != "bob" || bob.ID == alice.ID || len(bob.Notes) != 0 || bob.Count != 0 {
+		t.Errorf("bob, after alice on the same browser: got %+v, want a new ID, no notes and a count of 0", bob)
+	}
+	if strings.Contains(home.body, "diary") {
+		t.Errorf("bob's page shows alice's note")
 	}
 }
 
@@ -238,8 +250,8 @@ func TestNotesUntilRefused(t *testing.T) {
 		if c.cookie() != before {
 			t.Errorf("refused note changed the cookie in the jar")
 		}
-		if len(before)+len(cookieName) > cookiesession.MaxCookieSize {
-			t.Errorf("kept cookie is %d bytes, over the limit", len(before)+len(cookieName))
+		if len(before)+len(demoapp.CookieName) > cookiesession.MaxCookieSize {
+			t.Errorf("kept cookie is %d bytes, over the limit", len(before)+len(demoapp.CookieName))
 		}
 		if !strings.Contains(res.body, strings.TrimSpace(note)+"</textarea>") {
 			t.Errorf("refused note is not kept in the form")
