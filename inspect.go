@@ -48,10 +48,12 @@ func (r *KeyRing) Inspect(name, value string, now time.Time) (*Contents, error) 
 }
 
 // InspectChunks is [KeyRing.Inspect] for a session that may be split over
-// several cookies (see [Config.MaxCookies]): values are the values of the
-// cookies called name, name.1, name.2 and so on, in that order; a value
-// that came whole is alone. Chunks that are missing, extra or duplicated
-// give an error with [ReasonChunks].
+// several cookies (see [Config.MaxCookies]): values[i] is the value of the
+// cookie called name for i = 0, and of its chunk name.i after that, "" for
+// one the request did not carry. It opens the session as a Manager that
+// reads len(values) cookies does: values past the number of cookies the
+// session says it takes are not read, and a chunk that is missing or
+// mis-split gives an error with [ReasonChunks].
 func (r *KeyRing) InspectChunks(name string, values []string, now time.Time) (*Contents, error) {
 	if len(values) == 0 || len(values) > maxChunks {
 		return nil, invalid(ReasonChunks)
@@ -60,19 +62,16 @@ func (r *KeyRing) InspectChunks(name string, values []string, now time.Time) (*C
 	t, cookies, value := viaCookie, 1, values[0]
 	if count := chunkCount(value); count > 0 {
 		c := &chunks{values: values}
-		for i := 1; i < len(values); i++ {
-			c.carried.add(i)
+		for i, v := range values[1:] {
+			if v != "" {
+				c.carried.add(i + 1)
+			}
 		}
 		var err error
-		if count != len(values) {
-			return nil, invalid(ReasonChunks)
-		}
-		if value, err = joinChunks(chunkNames(name, count), value, count, c); err != nil {
+		if value, err = joinChunks(chunkNames(name, len(values)), value, count, c); err != nil {
 			return nil, err
 		}
 		cookies = count
-	} else if len(values) > 1 {
-		return nil, invalid(ReasonChunks)
 	}
 	limit := cookies * MaxCookieSize
 	k, err := r.unseal(&p, name, value, t, cookies, limit)

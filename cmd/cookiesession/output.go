@@ -47,7 +47,12 @@ func (o *inspection) printContents(c *cli, v opened) {
 		return
 	}
 	ct := v.contents
-	line("format", "v%d, a %s", ct.Version, ct.Transport)
+	if ct.Cookies > 1 {
+		chunks := fmt.Sprintf("%s and %s.1 to %s.%d", o.name, o.name, o.name, ct.Cookies-1)
+		line("format", "v%d, a %s split over %d cookies: %s", ct.Version, ct.Transport, ct.Cookies, chunks)
+	} else {
+		line("format", "v%d, a %s", ct.Version, ct.Transport)
+	}
 	if ct.Primary {
 		line("key", "%s, primary", ct.KeyID)
 	} else {
