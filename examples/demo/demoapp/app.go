@@ -29,6 +29,14 @@ import (
 // other's sessions.
 const CookieName = "__Host-demo"
 
+// The demo splits a session over up to three cookies, all of them full:
+// it serves browsers directly, with no proxy in front whose header limits
+// would call for a smaller MaxSize (see the README's "Sessions over 4 KB").
+const (
+	maxCookies = 3
+	maxSize    = maxCookies * cookiesession.MaxCookieSize
+)
+
 const (
 	maxUserLen   = 40   // characters in a user name
 	maxNoteLen   = 1000 // characters in one note
@@ -48,10 +56,10 @@ type app struct {
 
 // New returns the demo's handler. Sessions are sealed under keys' primary
 // key with cookiesession's default configuration (the secure one) but for
-// the cookie's name, CookieName, and POST requests from other origins are
-// refused.
+// the cookie's name, CookieName, and a session may take up to three
+// cookies. POST requests from other origins are refused.
 func New(keys *cookiesession.KeyRing) (http.Handler, error) {
-	m, err := cookiesession.New(keys, cookiesession.Config{Name: CookieName})
+	m, err := cookiesession.New(keys, cookiesession.Config{Name: CookieName, MaxCookies: maxCookies, MaxSize: maxSize})
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +223,7 @@ func (a *app) refuse(w http.ResponseWriter, r *http.Request, err error, v view) 
 	if v.Note != "" {
 		what, outcome = "that note", "your previous notes are kept."
 	}
-	v.Errors = append(v.Errors, fmt.Sprintf("Session full: %s would make the cookie %d bytes, over the %d-byte limit; %s",
+	v.Errors = append(v.Errors, fmt.Sprintf("Session full: %s would make the cookies %d bytes, over the %d-byte limit of three; %s",
 		what, se.Size, se.Limit, outcome))
 	a.render(w, r, http.StatusUnprocessableEntity, v)
 }
