@@ -367,12 +367,21 @@ func TestAnotherPortIsInsideTheCookiesBoundary(t *testing.T) {
 	}
 
 	// The other application on this host, on another port.
+	// It records the navigation to its page; the browser's other requests
+	// (its favicon) come after the cookie it sets and are not the point.
 	var mu sync.Mutex
+	var navigated bool
 	var received, fetchSite string
+	var seen []string
 	neighbour := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
-		if c, err := r.Cookie(cookieName); err == nil {
-			received, fetchSite = c.Value, r.Header.Get("Sec-Fetch-Site")
+		seen = append(seen, fmt.Sprintf("%s %s (Sec-Fetch-Site %q, %d cookies)", r.Method, r.URL.Path, r.Header.Get("Sec-Fetch-Site"), len(r.Cookies())))
+		if r.URL.Path == "/" && !navigated {
+			navigated = true
+			fetchSite = r.Header.Get("Sec-Fetch-Site")
+			if c, err := r.Cookie(cookieName); err == nil {
+				received = c.Value
+			}
 		}
 		mu.Unlock()
 		http.SetCookie(w, &http.Cookie{Name: cookieName, Value: mallory, Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
@@ -392,10 +401,13 @@ func TestAnotherPortIsInsideTheCookiesBoundary(t *testing.T) {
 
 	goTo(t, b, neighbour.URL+"/")
 	mu.Lock()
-	got, site := received, fetchSite
+	got, site, requests := received, fetchSite, seen
 	mu.Unlock()
+	if !navigated {
+		t.Fatalf("the page on another port: no navigation to it reached the server; it saw %q", requests)
+	}
 	if got != alice.Value {
-		t.Errorf("the page on another port: got the demo's cookie %v, want alice's session cookie sent to it", got != "")
+		t.Errorf("the page on another port: got the demo's cookie %v, want alice's session cookie sent to it; the server saw %q", got != "", requests)
 	}
 	if site != "none" {
 		t.Errorf("the page on another port: got Sec-Fetch-Site %q, want none (a navigation the user made)", site)
