@@ -153,7 +153,13 @@ func TestSwitchKeepsUsersSignedIn(t *testing.T) {
 	d.do(t, "/logout", url.Values{}, http.StatusSeeOther)
 	d.home(t, "", "1", "")
 	d.do(t, "/login", url.Values{"name": {"bob"}}, http.StatusSeeOther)
-	d.home(t, "bob", "2", "Welcome, bob")
+	d.home(t, "bob", "1", "Welcome, bob")
+	d.home(t, "bob", "2", "")
+
+	// carol signs in on bob's browser without his logging out: she sees
+	// nothing of his session.
+	d.do(t, "/login", url.Values{"name": {"carol"}}, http.StatusSeeOther)
+	d.home(t, "carol", "1", "Welcome, carol")
 }
 
 // TestREADMEDiff checks that the diff in README.md is that of the two

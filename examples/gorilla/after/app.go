@@ -35,7 +35,8 @@ func New(keys *cookiesession.KeyRing, hashKey, blockKey []byte, until time.Time)
 	})
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
 		s := store.Get(r)
-		s.Regenerate()
+		s.Regenerate() // a new ID at login: no session fixation
+		s.Clear()      // and nothing of whoever used this browser before
 		s.Flash("info", "Welcome, "+r.FormValue("name"))
 		if err := s.Set("user", site.User{Name: r.FormValue("name")}); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
