@@ -34,6 +34,17 @@
 // SameSite=Lax, Path=/. Writes that would make the cookie larger than a
 // browser stores are refused where they happen, with [ErrTooLarge].
 //
+// # Sessions larger than one cookie
+//
+// With [Config.MaxCookies] above one, a session that outgrows one cookie
+// is sealed once and split over the cookie called Name and chunk cookies
+// Name.1, Name.2 and so on. The number of cookies is sealed and
+// authenticated: chunks that are missing, duplicated or mixed from
+// different writes open as nothing. [Config.MaxSize] bounds the cookies
+// together, so that the request's Cookie header stays within what servers
+// and proxies accept. A session that fits one cookie is written as it is
+// without chunking.
+//
 // A stateless cookie cannot be revoked by the server alone: until it
 // expires, a copied cookie is as good as the original. Keep lifetimes short,
 // use an idle timeout, call [Session.Regenerate] at login, check sessions
