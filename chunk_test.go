@@ -460,6 +460,9 @@ func TestChunkedCookieFlood(t *testing.T) {
 	if calls := hook.calls(); len(calls) > 0 {
 		t.Errorf("OnInvalid: got %v, want no call", calls)
 	}
+	if raceEnabled {
+		return // allocation counts mean nothing under the race detector
+	}
 	allocs := func(req *http.Request) float64 {
 		return testing.AllocsPerRun(20, func() { h.ServeHTTP(httptest.NewRecorder(), req) })
 	}
@@ -550,5 +553,56 @@ func TestChunkedRotation(t *testing.T) {
 	again := readBody(t, b.get(t, inspect(after), "/"))
 	if g := strings.Split(again, "|"); g[1] != after.Stats().Keys[0].ID {
 		t.Errorf("after the re-seal the key is %s, want the primary %s", g[1], after.Stats().Keys[0].ID)
+	}
+}
+
+// TestChunkingTurnedOnAndOff checks what the README promises of changing
+// MaxCookies in a running service: turning it on signs no one out, and
+// turning it off again signs out only the sessions that had grown past one
+// cookie, with ReasonChunks.
+func TestChunkingTurnedOnAndOff(t *testing.T) {
+	ring := freshRing(t)
+	hook := &hookLog{}
+	one := blobApp(mustNew(t, ring, cookiesession.Config{OnInvalid: hook.record}))
+	three := blobApp(mustNew(t, ring, cookiesession.Config{MaxCookies: 3, OnInvalid: hook.record}))
+	const name = "__Host-session"
+
+	before := mintChunks(t, one, 2000)
+	after := mintChunks(t, three, 2000)
+	if len(before) != 1 || len(after) != 1 || len(before[name]) != len(after[name]) {
+		t.Fatalf("a session of one cookie: %d bytes without chunking, %d with, want one cookie of the same size", len(before[name]), len(after[name]))
+	}
+	for _, tc := range []struct {
+		what   string
+		h      http.Handler
+		cookie string
+	}{
+		{"turned on, a session written before", three, before[name]},
+		{"turned off, a one-cookie session written with it on", one, after[name]},
+	} {
+		resp := serve(tc.h, name+"="+tc.cookie)
+		if body := readBody(t, resp); !strings.HasPrefix(body, "2000 ") {
+			t.Errorf("%s: read %q, want the blob of 2000 bytes", tc.what, body)
+		}
+		if cs := setCookies(t, resp); len(cs) > 0 {
+			t.Errorf("%s: wrote %d cookies, want none", tc.what, len(cs))
+		}
+	}
+	if calls := hook.calls(); len(calls) > 0 {
+		t.Fatalf("OnInvalid: got %v, want no call", calls)
+	}
+
+	big := mintChunks(t, three, 4000)
+	if len(big) != 2 {
+		t.Fatalf("a session of 4000 bytes: %d cookies, want 2", len(big))
+	}
+	resp := serve(one, name+"="+big[name], name+".1="+big[name+".1"])
+	if body := readBody(t, resp); !strings.HasPrefix(body, "0 ") {
+		t.Errorf("turned off, a session of two cookies: read %q, want a new, empty session", body)
+	}
+	calls := hook.calls()
+	var ie *cookiesession.InvalidError
+	if len(calls) != 1 || !errors.As(calls[0], &ie) || ie.Reason != cookiesession.ReasonChunks {
+		t.Errorf("turned off, a session of two cookies: OnInvalid got %v, want one error with ReasonChunks", calls)
 	}
 }
