@@ -39,8 +39,8 @@ type Panel struct {
 	MaxSize    int       `json:"max_size"`    // the most the session may take: three full cookies
 	Cookies    []Cookie  `json:"cookies"`     // the cookies the session takes, one a chunk
 
-	Count      int       `json:"count"`
-	Notes      []string  `json:"notes"`
+	Count int      `json:"count"`
+	Notes []string `json:"notes"`
 }
 
 func (a *app) panel(s *cookiesession.Session) (Panel, error) {
