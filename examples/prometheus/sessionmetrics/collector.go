@@ -24,9 +24,11 @@ var (
 	invalid = prometheus.NewDesc("cookiesession_invalid_total",
 		"Requests whose cookie or token could not be opened, by reason.", []string{"reason"}, nil)
 	tooLarge = prometheus.NewDesc("cookiesession_writes_too_large_total",
-		"Session writes refused because the cookie would exceed 4096 bytes.", nil, nil)
+		"Session writes refused because the session would not fit in its cookies (MaxCookies, MaxSize).", nil, nil)
 	revalidations = prometheus.NewDesc("cookiesession_revalidations_total",
-		"Outcomes of the Revalidate hook.", []string{"outcome"}, nil)
+		"Outcomes of the Revalidate hook's calls.", []string{"outcome"}, nil)
+	coalesced = prometheus.NewDesc("cookiesession_revalidations_coalesced_total",
+		"Checks answered by another request's call of the Revalidate hook for the same session, with no call of their own.", nil, nil)
 	migrated = prometheus.NewDesc("cookiesession_migrated_total",
 		"Sessions made from legacy gorilla/sessions cookies.", nil, nil)
 	dropped = prometheus.NewDesc("cookiesession_migration_dropped_total",
@@ -44,7 +46,7 @@ func New(m *cookiesession.Manager) *Collector { return &Collector{m: m} }
 
 // Describe sends the descriptors of every metric the Collector exports.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{keyOpens, keyLastUsed, issued, resealed, upgraded, invalid, tooLarge, revalidations, migrated, dropped} {
+	for _, d := range []*prometheus.Desc{keyOpens, keyLastUsed, issued, resealed, upgraded, invalid, tooLarge, revalidations, coalesced, migrated, dropped} {
 		ch <- d
 	}
 }
@@ -75,6 +77,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	counter(revalidations, st.Revalidation.Passed, "passed")
 	counter(revalidations, st.Revalidation.Failed, "failed")
 	counter(revalidations, st.Revalidation.Deferred, "deferred")
+	counter(coalesced, st.Revalidation.Coalesced)
 	counter(migrated, st.Migrated)
 	counter(dropped, st.Dropped)
 }
