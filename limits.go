@@ -17,17 +17,17 @@ const MaxCookieSize = 4096
 // larger than [MaxCookieSize]. The session or value is left as it was.
 var ErrTooLarge = errors.New("cookiesession: cookie too large")
 
-// SizeError reports a cookie that would exceed the browser's limit. It
-// matches [ErrTooLarge].
+// SizeError reports a session, cookie or token that would exceed its
+// limit. It matches [ErrTooLarge].
 type SizeError struct {
 	Name    string   // the cookie name
-	Size    int      // len(Name) plus the length of the value that would have been written
-	Limit   int      // MaxCookieSize
+	Size    int      // the bytes it would have taken: each cookie's name and value, or Name and the token
+	Limit   int      // the most allowed: MaxCookieSize for one cookie; for a Manager, Config.MaxSize or MaxCookies × MaxCookieSize, whichever is less
 	Largest []string // the session's largest entries by encoded size, largest first, when known
 }
 
 func (e *SizeError) Error() string {
-	msg := fmt.Sprintf("cookiesession: cookie %q would be %d bytes, over the browser limit of %d", e.Name, e.Size, e.Limit)
+	msg := fmt.Sprintf("cookiesession: session in cookie %q would be %d bytes, over its limit of %d", e.Name, e.Size, e.Limit)
 	if len(e.Largest) > 0 {
 		msg += "; largest entries: " + strings.Join(e.Largest, ", ")
 	}
