@@ -137,6 +137,13 @@ func (r *tokenRecorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
+// count returns how many answers the token endpoint gave.
+func (r *tokenRecorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.seen)
+}
+
 // last returns the token endpoint's last answer.
 func (r *tokenRecorder) last(t *testing.T) tokenResponse {
 	t.Helper()

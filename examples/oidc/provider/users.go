@@ -31,7 +31,7 @@ var Alice = User{
 	Groups:   []string{"staff", "eng-payments-writers"},
 }
 
-// Bob is in 160 groups, as users of Entra ID or Keycloak in a large
+// Bob is in 150 groups, as users of Entra ID or Keycloak in a large
 // organisation often are: his ID token carries every one of them.
 var Bob = User{
 	Subject:  "b3e9d2c1-5a7f-4e60-8b2d-9c1e4f7a3d58",
@@ -43,11 +43,12 @@ var Bob = User{
 	Groups:   manyGroups(),
 }
 
-// manyGroups returns 160 group names of 14 to 24 characters, such as
-// "eng-payments-readers": 8 departments, 10 projects, readers and writers.
+// manyGroups returns 150 group names such as "eng-payments-readers":
+// 5 departments, 15 projects, readers and writers.
 func manyGroups() []string {
-	departments := []string{"eng", "ops", "sales", "finance", "hr", "legal", "data", "security"}
-	projects := []string{"payments", "search", "mobile", "billing", "identity", "reporting", "infra", "checkout", "catalog", "support"}
+	departments := []string{"eng", "ops", "sales", "fin", "sec"}
+	projects := []string{"payments", "search", "mobile", "billing", "identity", "reports", "infra", "cart",
+		"catalog", "support", "pricing", "shipping", "ledger", "hiring", "metrics"}
 	var groups []string
 	for _, d := range departments {
 		for _, p := range projects {

@@ -1,0 +1,242 @@
+package oidcapp_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/cookiesession/cookiesession/examples/oidc/provider"
+)
+
+// fast has access tokens of 2 seconds (expires_in 1: the provider rounds
+// down), sessions checked every second, and an outage grace of 2 seconds.
+var fast = timings{accessTTL: 2 * time.Second, every: time.Second, grace: 2 * time.Second}
+
+// poll loads the home page every 100 ms until done says so or the time is
+// up, and returns the last page and when it came.
+func (a *agent) poll(within time.Duration, done func(page) bool) (page, time.Time) {
+	a.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		p := a.get(a.e.base + "/")
+		now := time.Now()
+		if done(p) {
+			return p, now
+		}
+		if now.After(deadline) {
+			a.t.Fatalf("not done after %v: last page %d %q, greeting %q", within, p.status, errorTitle(p), who(p))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func refreshes(p page) int {
+	if m := refreshesRe.FindStringSubmatch(p.body); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	return -1
+}
+
+func TestRefreshAfterExpiry(t *testing.T) {
+	t.Parallel()
+	e := start(t, fast)
+	a := e.agent()
+	if _, home := a.signIn(provider.Alice); refreshes(home) != 0 {
+		t.Fatalf("after sign-in: got %d refreshes (page %d %q), want 0", refreshes(home), home.status, errorTitle(home))
+	}
+	access0, refresh0, expiry0 := a.sessionTokens()
+
+	home, _ := a.poll(5*time.Second, func(p page) bool { return refreshes(p) != 0 })
+	if refreshes(home) != 1 || who(home) != "Alice Example" {
+		t.Fatalf("got %d refreshes greeting %q, want 1 refresh, Alice still signed in", refreshes(home), who(home))
+	}
+	access1, refresh1, expiry1 := a.sessionTokens()
+	if access1 == access0 || refresh1 == refresh0 || !expiry1.After(expiry0) {
+		t.Errorf("after the refresh: new access token %v, new refresh token %v, expiry %v after %v; want all new",
+			access1 != access0, refresh1 != refresh0, expiry1, expiry0)
+	}
+	if last := e.tokens.last(t); last.AccessToken != access1 || last.RefreshToken != refresh1 {
+		t.Errorf("the session's tokens are not the refresh's answer")
+	}
+	if info := userinfo(t, e, access1); info.Sub != provider.Alice.Subject {
+		t.Errorf("userinfo with the new access token: got %d %q, want Alice", info.Status, info.Sub)
+	}
+	if info := userinfo(t, e, access0); info.Status == http.StatusOK {
+		t.Errorf("userinfo with the old access token: got 200, want a refusal")
+	}
+	if err := refreshAtProvider(t, e, refresh0); !refusedGrant(err) {
+		t.Errorf("the old refresh token at the provider: got %v, want invalid_grant (rotated)", err)
+	}
+}
+
+// TestNoRefreshWhileValid checks that a check finding an access token that
+// outlives the next check asks the provider nothing, and records itself.
+func TestNoRefreshWhileValid(t *testing.T) {
+	t.Parallel()
+	e := start(t, timings{accessTTL: 30 * time.Second, every: time.Second, grace: time.Minute})
+	a := e.agent()
+	a.signIn(provider.Alice)
+	n := e.tokens.count()
+	time.Sleep(2100 * time.Millisecond) // a check is due
+	if home := a.get(e.base + "/"); refreshes(home) != 0 || who(home) != "Alice Example" {
+		t.Fatalf("got %d refreshes greeting %q, want none, Alice signed in", refreshes(home), who(home))
+	}
+	c, err := e.keys.Inspect(a.cookie().Name, a.cookie().Value, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.RevalidatedAt.IsZero() {
+		t.Errorf("no check recorded in the cookie")
+	}
+	if e.tokens.count() != n {
+		t.Errorf("the check called the token endpoint %d times, want none", e.tokens.count()-n)
+	}
+}
+
+// TestRefreshRefused revokes the user's grant, or disables the user, at
+// the provider: the next check's refresh is refused and the session ends,
+// within RevalidateEvery.
+func TestRefreshRefused(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		action func(p *provider.Provider) error
+	}{
+		{"grant revoked", func(p *provider.Provider) error { return p.RevokeGrants(provider.Alice.Username) }},
+		{"user disabled", func(p *provider.Provider) error { return p.SetDisabled(provider.Alice.Username, true) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := start(t, fast)
+			a := e.agent()
+			a.signIn(provider.Alice)
+			if err := tc.action(e.provider); err != nil {
+				t.Fatal(err)
+			}
+			at := time.Now()
+			home, out := a.poll(fast.every+3*time.Second, func(p page) bool { return who(p) == "" })
+			delay := out.Sub(at)
+			t.Logf("signed out %v after the provider refused", delay.Round(time.Millisecond))
+			if home.status != http.StatusOK || a.cookie() != nil {
+				t.Errorf("signed out: got %d, cookie %v; want 200 and the cookie deleted", home.status, a.cookie())
+			}
+			if delay > fast.every+time.Second {
+				t.Errorf("signed out after %v, want within RevalidateEvery (%v) and a second of slack", delay, fast.every)
+			}
+		})
+	}
+}
+
+// TestProviderDown stops the provider: the session stays signed in (the
+// check returns ErrRevalidateLater) until OutageGrace past its access
+// token's expiry, and ends at the first check after that.
+func TestProviderDown(t *testing.T) {
+	t.Parallel()
+	e := start(t, fast)
+	a := e.agent()
+	a.signIn(provider.Alice)
+	_, _, expiry := a.sessionTokens()
+	if err := e.provider.Close(); err != nil {
+		t.Fatal(err)
+	}
+	end := expiry.Add(fast.grace) // the bound: OutageGrace past the expiry
+	var lastIn time.Time
+	_, out := a.poll(time.Until(end)+fast.every+3*time.Second, func(p page) bool {
+		if who(p) != "" {
+			lastIn = time.Now()
+			return false
+		}
+		return true
+	})
+	t.Logf("access token expired at %v; signed in until %v, signed out at %v (bound %v)",
+		expiry.Format("15:04:05.000"), lastIn.Format("15:04:05.000"), out.Format("15:04:05.000"), end.Format("15:04:05.000"))
+	if !lastIn.After(expiry) {
+		t.Errorf("last signed in at %v, not after the access token expired at %v: no check was deferred", lastIn, expiry)
+	}
+	if out.Before(end) {
+		t.Errorf("signed out at %v, before the bound %v", out, end)
+	}
+	if out.After(end.Add(fast.every + time.Second)) {
+		t.Errorf("signed out at %v, more than RevalidateEvery and a second of slack after the bound %v", out, end)
+	}
+	if a.cookie() != nil {
+		t.Errorf("the session cookie is still in the jar")
+	}
+}
+
+// TestLogout signs out: the refresh token is revoked, the browser goes
+// through the provider's end-session endpoint and back, and the cookie is
+// gone.
+func TestLogout(t *testing.T) {
+	t.Parallel()
+	e := start(t, slow)
+	a := e.agent()
+	a.signIn(provider.Alice)
+	access, refresh, _ := a.sessionTokens()
+
+	p := a.post(e.base+"/logout", nil)
+	if p.status != http.StatusOK || p.url.String() != e.base+"/signed-out" {
+		t.Fatalf("after logout: got %d at %s, want 200 at /signed-out", p.status, p.url)
+	}
+	endSession := e.discovery()["end_session_endpoint"].(string)
+	if len(a.via) == 0 || !strings.HasPrefix(a.via[0], endSession+"?") {
+		t.Fatalf("redirects: got %q, want the end-session endpoint %s first", a.via, endSession)
+	}
+	q := mustURL(t, a.via[0]).Query()
+	if q.Get("client_id") != clientID || q.Get("post_logout_redirect_uri") != e.base+"/signed-out" {
+		t.Errorf("end-session request: got %v, want client_id and post_logout_redirect_uri", q)
+	}
+	if c := a.cookie(); c != nil {
+		t.Errorf("the session cookie is still in the jar")
+	}
+	if err := refreshAtProvider(t, e, refresh); !refusedGrant(err) {
+		t.Errorf("the refresh token after logout: got %v, want invalid_grant", err)
+	}
+	if info := userinfo(t, e, access); info.Status == http.StatusOK {
+		t.Errorf("the access token after logout: userinfo answered 200, want a refusal")
+	}
+	if home := a.get(e.base + "/"); who(home) != "" {
+		t.Errorf("home after logout greets %q", who(home))
+	}
+}
+
+// TestLogoutCrossOrigin checks that another site cannot sign the user out.
+func TestLogoutCrossOrigin(t *testing.T) {
+	t.Parallel()
+	e := start(t, slow)
+	a := e.agent()
+	a.signIn(provider.Alice)
+	req, err := http.NewRequest(http.MethodPost, e.base+"/logout", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if p := a.do(req); p.status != http.StatusForbidden || !a.cookieSignedIn() {
+		t.Errorf("cross-site logout: got %d, signed in %v; want 403 and still signed in", p.status, a.cookieSignedIn())
+	}
+}
+
+// refreshAtProvider uses refresh at the provider's token endpoint, as the
+// application would.
+func refreshAtProvider(t *testing.T, e *env, refresh string) error {
+	t.Helper()
+	conf := oauth2.Config{
+		ClientID:     clientID,
+		ClientSecret: clientSecret,
+		Endpoint:     oauth2.Endpoint{TokenURL: e.discovery()["token_endpoint"].(string)},
+	}
+	_, err := conf.TokenSource(context.Background(), &oauth2.Token{RefreshToken: refresh}).Token()
+	return err
+}
+
+func refusedGrant(err error) bool {
+	var re *oauth2.RetrieveError
+	return errors.As(err, &re) && re.ErrorCode == "invalid_grant"
+}
