@@ -60,6 +60,7 @@ type env struct {
 	base     string // the application's URL
 	keys     *cookiesession.KeyRing
 	tokens   *tokenRecorder // what the provider's token endpoint told the application
+	arrived  *callbackLog   // the callback requests the application got
 }
 
 func start(t *testing.T, tm timings) *env {
@@ -95,12 +96,64 @@ func start(t *testing.T, tm timings) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewUnstartedServer(app)
+	arrived := &callbackLog{}
+	srv := httptest.NewUnstartedServer(arrived.wrap(app))
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &env{t: t, provider: p, app: app, base: base, keys: keys, tokens: rec}
+	return &env{t: t, provider: p, app: app, base: base, keys: keys, tokens: rec, arrived: arrived}
+}
+
+// callbackLog records how callback requests arrived.
+type callbackLog struct {
+	mu   sync.Mutex
+	seen []arrival
+}
+
+// arrival is how one callback request arrived.
+type arrival struct {
+	method    string
+	fetchSite string // Sec-Fetch-Site
+	cookie    bool   // whether it carried the session cookie
+	status    int    // the answer's status
+}
+
+func (l *callbackLog) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/callback" {
+			h.ServeHTTP(w, r)
+			return
+		}
+		_, err := r.Cookie(oidcapp.CookieName)
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		h.ServeHTTP(sw, r)
+		l.mu.Lock()
+		l.seen = append(l.seen, arrival{r.Method, r.Header.Get("Sec-Fetch-Site"), err == nil, sw.status})
+		l.mu.Unlock()
+	})
+}
+
+// statusWriter keeps the status of the answer it writes.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// last returns how the last callback arrived.
+func (l *callbackLog) last(t *testing.T) arrival {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.seen) == 0 {
+		t.Fatal("no callback arrived")
+	}
+	return l.seen[len(l.seen)-1]
 }
 
 // tokenRecorder is the application's transport to the provider. It keeps
