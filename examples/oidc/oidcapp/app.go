@@ -82,6 +82,7 @@ type App struct {
 	verifier   *oidc.IDTokenVerifier
 	endSession string // the provider's end_session_endpoint, or ""
 	revocation string // the provider's revocation_endpoint, or ""
+	refreshes  refreshes
 	handler    http.Handler
 }
 

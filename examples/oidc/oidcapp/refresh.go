@@ -1,6 +1,7 @@
 package oidcapp
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log"
@@ -36,7 +37,12 @@ func (a *App) revalidate(r *http.Request, s *cookiesession.Session) error {
 		return nil // the access token outlives the next check
 	}
 	ctx := a.clientContext(r.Context())
-	tok, err := a.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: t.Refresh}).Token()
+	tok, err := a.refreshes.do(t.Refresh, func() (*oauth2.Token, error) {
+		// Not cancelled with this request: the provider rotates the
+		// refresh token, and other requests may wait for the answer.
+		ctx := context.WithoutCancel(ctx)
+		return a.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: t.Refresh}).Token()
+	})
 	switch {
 	case refused(err):
 		return fmt.Errorf("refresh refused: %w", err)

@@ -240,3 +240,48 @@ func refusedGrant(err error) bool {
 	var re *oauth2.RetrieveError
 	return errors.As(err, &re) && re.ErrorCode == "invalid_grant"
 }
+
+// TestRefreshShared sends requests with the same cookie as a check falls
+// due, two side by side and one after: the provider, which refuses a
+// rotated refresh token, sees one refresh, and every request stays signed
+// in with its tokens.
+func TestRefreshShared(t *testing.T) {
+	t.Parallel()
+	e := start(t, fast)
+	a := e.agent()
+	a.signIn(provider.Alice)
+	_, _, expiry := a.sessionTokens()
+	old := a.cookie()
+	n := e.tokens.count()
+	time.Sleep(time.Until(expiry.Add(50 * time.Millisecond))) // a check is due, and a refresh
+
+	get := func() string {
+		req, err := http.NewRequest(http.MethodGet, e.base+"/", nil)
+		if err != nil {
+			t.Error(err)
+			return ""
+		}
+		req.AddCookie(old)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Error(err)
+			return ""
+		}
+		return who(page{body: readAll(t, resp)})
+	}
+	got := make(chan string, 2)
+	for range 2 {
+		go func() { got <- get() }()
+	}
+	for range 2 {
+		if w := <-got; w != "Alice Example" {
+			t.Errorf("side by side: got %q, want Alice signed in", w)
+		}
+	}
+	if w := get(); w != "Alice Example" {
+		t.Errorf("with the old cookie after the refresh: got %q, want Alice signed in", w)
+	}
+	if refreshed := e.tokens.count() - n; refreshed != 1 {
+		t.Errorf("the provider saw %d refreshes, want 1", refreshed)
+	}
+}
