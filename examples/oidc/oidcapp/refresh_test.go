@@ -130,6 +130,12 @@ func TestRefreshRefused(t *testing.T) {
 			if delay > fast.every+time.Second {
 				t.Errorf("signed out after %v, want within RevalidateEvery (%v) and a second of slack", delay, fast.every)
 			}
+			if e.provider.Disabled(provider.Alice.Username) {
+				p := a.submitLogin(a.startLogin(""), provider.Alice)
+				if p.status != http.StatusOK || !strings.Contains(p.body, "user disabled") {
+					t.Errorf("signing in again: got %d at %s, want the login form saying the user is disabled", p.status, p.url)
+				}
+			}
 		})
 	}
 }
@@ -283,5 +289,22 @@ func TestRefreshShared(t *testing.T) {
 	}
 	if refreshed := e.tokens.count() - n; refreshed != 1 {
 		t.Errorf("the provider saw %d refreshes, want 1", refreshed)
+	}
+}
+
+// TestAccessTokenLifetime checks the provider's shortened access tokens:
+// refused at the userinfo endpoint once their lifetime has passed.
+func TestAccessTokenLifetime(t *testing.T) {
+	t.Parallel()
+	e := start(t, fast)
+	a := e.agent()
+	a.signIn(provider.Alice)
+	access, _, _ := a.sessionTokens()
+	if info := userinfo(t, e, access); info.Status != http.StatusOK {
+		t.Fatalf("userinfo at once: got %d, want 200", info.Status)
+	}
+	time.Sleep(fast.accessTTL + 100*time.Millisecond)
+	if info := userinfo(t, e, access); info.Status == http.StatusOK {
+		t.Errorf("userinfo after %v: got 200, want a refusal", fast.accessTTL)
 	}
 }

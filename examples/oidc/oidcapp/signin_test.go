@@ -3,9 +3,14 @@ package oidcapp_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/cookiesession/cookiesession"
+	"github.com/cookiesession/cookiesession/examples/oidc/oidcapp"
 
 	"github.com/cookiesession/cookiesession/examples/oidc/provider"
 )
@@ -203,6 +208,45 @@ func TestFormPost(t *testing.T) {
 	if who(home) != "Alice Example" {
 		t.Errorf("form_post with the cookie: got %d %q, want Alice signed in", home.status, errorTitle(home))
 	}
+}
+
+// TestSignInExpires finishes a sign-in started 11 minutes ago: refused.
+func TestSignInExpires(t *testing.T) {
+	t.Parallel()
+	e := start(t, slow)
+	a := e.agent()
+	login := a.startLogin("")
+	var p map[string]any
+	if err := json.Unmarshal(a.session()["login"], &p); err != nil {
+		t.Fatal(err)
+	}
+	p["started"] = time.Now().Add(-11 * time.Minute).Unix()
+	a.jar.SetCookies(mustURL(t, e.base), []*http.Cookie{sealed(t, e, "login", p)})
+
+	cb := a.callbackURL(a.submitLogin(login, provider.Alice))
+	if got := a.get(cb); got.status != http.StatusBadRequest || errorTitle(got) != "Sign-in expired" || a.cookieSignedIn() {
+		t.Errorf("a sign-in of 11 minutes: got %d %q, signed in %v; want 400 Sign-in expired", got.status, errorTitle(got), a.cookieSignedIn())
+	}
+}
+
+// sealed returns a session cookie of e's application holding value under key.
+func sealed(t *testing.T, e *env, key string, value any) *http.Cookie {
+	t.Helper()
+	m, err := cookiesession.New(e.keys, cookiesession.Config{Name: oidcapp.CookieName})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := m.Get(r).Set(key, value); err != nil {
+			t.Error(err)
+		}
+	})).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	cookies := rec.Result().Cookies()
+	if len(cookies) != 1 {
+		t.Fatalf("got %d cookies, want 1", len(cookies))
+	}
+	return cookies[0]
 }
 
 func TestLoginRefusesUnknownResponseMode(t *testing.T) {

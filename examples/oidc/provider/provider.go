@@ -37,7 +37,7 @@ type Config struct {
 
 	// AccessTokenLifetime, if positive, shortens access tokens from the
 	// example storage's 5 minutes: the token response's expires_in, and
-	// what the userinfo and introspection endpoints accept.
+	// what the userinfo endpoint accepts.
 	AccessTokenLifetime time.Duration
 }
 

@@ -174,10 +174,3 @@ func (s *store) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo, t
 	}
 	return s.Storage.SetUserinfoFromToken(ctx, info, tokenID, subject, origin)
 }
-
-func (s *store) SetIntrospectionFromToken(ctx context.Context, resp *oidc.IntrospectionResponse, tokenID, subject, clientID string) error {
-	if s.expired(tokenID, subject) {
-		return errors.New("token is expired")
-	}
-	return s.Storage.SetIntrospectionFromToken(ctx, resp, tokenID, subject, clientID)
-}
