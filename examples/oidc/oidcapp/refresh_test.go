@@ -20,7 +20,7 @@ var fast = timings{accessTTL: 2 * time.Second, every: time.Second, grace: 2 * ti
 
 // poll loads the home page every 100 ms until done says so or the time is
 // up, and returns the last page and when it came.
-func (a *agent) poll(within time.Duration, done func(page) bool) (page, time.Time) {
+func (a *visitor) poll(within time.Duration, done func(page) bool) (page, time.Time) {
 	a.t.Helper()
 	deadline := time.Now().Add(within)
 	for {
@@ -47,7 +47,7 @@ func refreshes(p page) int {
 func TestRefreshAfterExpiry(t *testing.T) {
 	t.Parallel()
 	e := start(t, fast)
-	a := e.agent()
+	a := e.visitor()
 	if _, home := a.signIn(provider.Alice); refreshes(home) != 0 {
 		t.Fatalf("after sign-in: got %d refreshes (page %d %q), want 0", refreshes(home), home.status, errorTitle(home))
 	}
@@ -81,7 +81,7 @@ func TestRefreshAfterExpiry(t *testing.T) {
 func TestNoRefreshWhileValid(t *testing.T) {
 	t.Parallel()
 	e := start(t, timings{accessTTL: 30 * time.Second, every: time.Second, grace: time.Minute})
-	a := e.agent()
+	a := e.visitor()
 	a.signIn(provider.Alice)
 	n := e.tokens.count()
 	time.Sleep(2100 * time.Millisecond) // a check is due
@@ -115,7 +115,7 @@ func TestRefreshRefused(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			e := start(t, fast)
-			a := e.agent()
+			a := e.visitor()
 			a.signIn(provider.Alice)
 			if err := tc.action(e.provider); err != nil {
 				t.Fatal(err)
@@ -146,7 +146,7 @@ func TestRefreshRefused(t *testing.T) {
 func TestProviderDown(t *testing.T) {
 	t.Parallel()
 	e := start(t, fast)
-	a := e.agent()
+	a := e.visitor()
 	a.signIn(provider.Alice)
 	_, _, expiry := a.sessionTokens()
 	if err := e.provider.Close(); err != nil {
@@ -183,7 +183,7 @@ func TestProviderDown(t *testing.T) {
 func TestLogout(t *testing.T) {
 	t.Parallel()
 	e := start(t, slow)
-	a := e.agent()
+	a := e.visitor()
 	a.signIn(provider.Alice)
 	access, refresh, _ := a.sessionTokens()
 
@@ -217,7 +217,7 @@ func TestLogout(t *testing.T) {
 func TestLogoutCrossOrigin(t *testing.T) {
 	t.Parallel()
 	e := start(t, slow)
-	a := e.agent()
+	a := e.visitor()
 	a.signIn(provider.Alice)
 	req, err := http.NewRequest(http.MethodPost, e.base+"/logout", nil)
 	if err != nil {
@@ -254,7 +254,7 @@ func refusedGrant(err error) bool {
 func TestRefreshShared(t *testing.T) {
 	t.Parallel()
 	e := start(t, fast)
-	a := e.agent()
+	a := e.visitor()
 	a.signIn(provider.Alice)
 	_, _, expiry := a.sessionTokens()
 	old := a.cookie()
@@ -297,7 +297,7 @@ func TestRefreshShared(t *testing.T) {
 func TestAccessTokenLifetime(t *testing.T) {
 	t.Parallel()
 	e := start(t, fast)
-	a := e.agent()
+	a := e.visitor()
 	a.signIn(provider.Alice)
 	access, _, _ := a.sessionTokens()
 	if info := userinfo(t, e, access); info.Status != http.StatusOK {

@@ -21,7 +21,7 @@ import (
 func TestSignIn(t *testing.T) {
 	t.Parallel()
 	e := start(t, slow)
-	a := e.agent()
+	a := e.visitor()
 
 	login := a.startLogin("")
 	auth, err := url.Parse(a.via[0])
@@ -99,7 +99,7 @@ func TestCallbackChecks(t *testing.T) {
 	e := start(t, slow)
 
 	t.Run("state mismatch", func(t *testing.T) {
-		a := e.agent()
+		a := e.visitor()
 		cb := a.callbackURL(a.submitLogin(a.startLogin(""), provider.Alice))
 		forged := withParam(t, cb, "state", "forged")
 		p := a.get(forged)
@@ -113,7 +113,7 @@ func TestCallbackChecks(t *testing.T) {
 	})
 
 	t.Run("nonce mismatch", func(t *testing.T) {
-		a := e.agent()
+		a := e.visitor()
 		// The browser is sent to the provider with another nonce than
 		// the one its session keeps, as if an attacker had swapped it.
 		start := a.post(e.base+"/login", nil)
@@ -129,7 +129,7 @@ func TestCallbackChecks(t *testing.T) {
 	})
 
 	t.Run("replayed callback", func(t *testing.T) {
-		a := e.agent()
+		a := e.visitor()
 		cb, home := a.signIn(provider.Alice)
 		if who(home) != "Alice Example" {
 			t.Fatalf("sign-in: got %d %q", home.status, errorTitle(home))
@@ -148,16 +148,16 @@ func TestCallbackChecks(t *testing.T) {
 			t.Errorf("old callback during a new sign-in: got %d %q, want 400 State mismatch", p.status, errorTitle(p))
 		}
 		// In another browser there is no sign-in in progress at all.
-		b := e.agent()
+		b := e.visitor()
 		if p := b.get(cb); p.status != http.StatusBadRequest || errorTitle(p) != "No sign-in in progress" || b.cookie() != nil {
 			t.Errorf("callback replayed in another browser: got %d %q, cookie %v; want 400 No sign-in in progress and no cookie", p.status, errorTitle(p), b.cookie())
 		}
 	})
 
 	t.Run("code redeemed twice", func(t *testing.T) {
-		a := e.agent()
+		a := e.visitor()
 		cb := a.callbackURL(a.submitLogin(a.startLogin(""), provider.Alice))
-		b := e.agent()
+		b := e.visitor()
 		b.jar.SetCookies(mustURL(t, e.base), []*http.Cookie{a.cookie()}) // a copy of the browser's pending sign-in
 		if home := a.get(cb); who(home) != "Alice Example" {
 			t.Fatalf("sign-in: got %d %q", home.status, errorTitle(home))
@@ -177,7 +177,7 @@ func TestCallbackChecks(t *testing.T) {
 func TestFormPost(t *testing.T) {
 	t.Parallel()
 	e := start(t, slow)
-	a := e.agent()
+	a := e.visitor()
 	p := a.submitLogin(a.startLogin("form_post"), provider.Alice)
 	f := parseForm(t, p)
 	if p.status != http.StatusOK || f.action != e.base+"/callback" || f.fields.Get("code") == "" || f.fields.Get("state") == "" {
@@ -214,7 +214,7 @@ func TestFormPost(t *testing.T) {
 func TestSignInExpires(t *testing.T) {
 	t.Parallel()
 	e := start(t, slow)
-	a := e.agent()
+	a := e.visitor()
 	login := a.startLogin("")
 	var p map[string]any
 	if err := json.Unmarshal(a.session()["login"], &p); err != nil {
@@ -252,7 +252,7 @@ func sealed(t *testing.T, e *env, key string, value any) *http.Cookie {
 func TestLoginRefusesUnknownResponseMode(t *testing.T) {
 	t.Parallel()
 	e := start(t, slow)
-	a := e.agent()
+	a := e.visitor()
 	p := a.post(e.base+"/login", url.Values{"response_mode": {"fragment"}})
 	if p.status != http.StatusBadRequest || a.cookie() != nil {
 		t.Errorf("response_mode=fragment: got %d, cookie %v; want 400 and no cookie", p.status, a.cookie())
@@ -260,7 +260,7 @@ func TestLoginRefusesUnknownResponseMode(t *testing.T) {
 }
 
 // cookieSignedIn reports whether the jar's session holds tokens.
-func (a *agent) cookieSignedIn() bool {
+func (a *visitor) cookieSignedIn() bool {
 	if a.cookie() == nil {
 		return false
 	}

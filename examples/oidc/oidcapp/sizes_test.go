@@ -28,7 +28,7 @@ func TestSessionSizes(t *testing.T) {
 	t.Parallel()
 	e := start(t, slow)
 
-	alice := e.agent()
+	alice := e.visitor()
 	_, home := alice.signIn(provider.Alice)
 	if who(home) != "Alice Example" {
 		t.Fatalf("Alice: got %d %q", home.status, errorTitle(home))
@@ -46,7 +46,7 @@ func TestSessionSizes(t *testing.T) {
 		t.Errorf("Alice's session is %d bytes, over one cookie", size)
 	}
 
-	bob := e.agent()
+	bob := e.visitor()
 	_, p := bob.signIn(provider.Bob)
 	bt := e.tokens.last(t)
 	m := sizeRe.FindStringSubmatch(p.body)
