@@ -5,8 +5,8 @@ go 1.26.0
 replace github.com/cookiesession/cookiesession => ../..
 
 require (
-	github.com/chromedp/cdproto v0.160.5
-	github.com/chromedp/chromedp v0.24.0
+	github.com/chromedp/cdproto v0.159.0
+	github.com/chromedp/chromedp v0.23.0
 	github.com/cookiesession/cookiesession v0.0.0-00010101000000-000000000000
 	github.com/coreos/go-oidc/v3 v3.21.0
 	github.com/zitadel/oidc/v3 v3.52.0
