@@ -18,11 +18,13 @@ import (
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
-// Wire formats v1 and v2; FORMAT.md is the normative description of these
-// bytes. This package seals v2 and opens both.
+// Wire formats v1, v2 and v3; FORMAT.md is the normative description of
+// these bytes. This package seals v2, and v3 for a session split over
+// several cookies (chunk.go), and opens all three.
 const (
 	version1   = 0x01
 	version2   = 0x02
+	version3   = 0x03 // v2's plaintext, split over several cookies; the count follows the key ID
 	keyIDSize  = 4
 	nonceSize  = chacha20poly1305.NonceSizeX // 24
 	tagSize    = chacha20poly1305.Overhead   // 16
@@ -51,7 +53,8 @@ var b64 = base64.RawURLEncoding.Strict()
 var ErrInvalid = errors.New("cookiesession: invalid cookie")
 
 // ErrExpired is matched, in addition to [ErrInvalid], by errors for
-// authentic cookies whose sealed expiry has passed.
+// authentic cookies whose sealed expiry has passed, and for legacy cookies
+// (Config.Migrate) older than [GorillaCookie] MaxAge.
 var ErrExpired = errors.New("cookiesession: cookie expired")
 
 // Reason classifies why a cookie value was rejected. The set of reasons is
@@ -59,10 +62,11 @@ var ErrExpired = errors.New("cookiesession: cookie expired")
 type Reason string
 
 const (
+	ReasonChunks     Reason = "chunks"              // a session split over several cookies arrived incomplete, duplicated or mis-split
 	ReasonTooLong    Reason = "too long"            // over the 4096-byte budget; not decoded
 	ReasonMalformed  Reason = "malformed"           // not canonical unpadded base64url
 	ReasonTooShort   Reason = "too short"           // shorter than header and tag
-	ReasonVersion    Reason = "unknown version"     // version byte is neither 0x02 nor 0x01, or 0x01 in a token
+	ReasonVersion    Reason = "unknown version"     // version byte not 0x01 to 0x03, or not of its transport or chunk count
 	ReasonUnknownKey Reason = "unknown key"         // key ID not in the ring
 	ReasonAuth       Reason = "authentication"      // tag did not verify: tampered, or another name
 	ReasonPlaintext  Reason = "malformed plaintext" // authentic, but the content breaks the format
@@ -76,8 +80,9 @@ const (
 
 // InvalidError is the error returned when a cookie value is rejected. It
 // matches [ErrInvalid] with [errors.Is], and also [ErrExpired] when the
-// reason is [ReasonExpired]. Callers should branch on those sentinels; the
-// Reason is for logs and metrics.
+// reason is [ReasonExpired], or [ReasonLegacy] for a legacy cookie older
+// than its MaxAge. Callers should branch on those sentinels; the Reason is
+// for logs and metrics.
 type InvalidError struct {
 	Reason Reason
 
@@ -123,12 +128,13 @@ type transport byte
 
 const (
 	viaCookie transport = 0x00 // a cookie named Config.Name
-	viaHeader transport = 0x01 // a request and response header, Config.TokenHeader
+	viaHeader transport = 0x01 // a token, in the request and response header Config.TokenHeader
 )
 
+// String returns the transport's name in FORMAT.md: "cookie" or "token".
 func (t transport) String() string {
 	if t == viaHeader {
-		return "header"
+		return "token"
 	}
 	return "cookie"
 }
@@ -185,6 +191,7 @@ type Codec struct {
 	maxAge time.Duration
 	skew   time.Duration
 	idle   time.Duration // if positive, values not renewed for this long are expired
+	limit  int           // the longest token or joined chunks accepted, with the name
 }
 
 var _ securecookie.Codec = (*Codec)(nil)
@@ -205,7 +212,7 @@ func NewCodec(ring *KeyRing, maxAge time.Duration) *Codec {
 	if maxAge == 0 {
 		maxAge = defaultLifetime
 	}
-	return &Codec{ring: ring, maxAge: maxAge, skew: defaultSkew}
+	return &Codec{ring: ring, maxAge: maxAge, skew: defaultSkew, limit: MaxCookieSize}
 }
 
 // Encode seals value, marshalled as JSON, for the cookie called name. It
@@ -229,7 +236,7 @@ func (c *Codec) Encode(name string, value any) (string, error) {
 	p.entries = []entry{{key: codecEntry, value: v}}
 	buf := getBuf()
 	defer putBuf(buf)
-	b, err := c.seal(*buf, name, viaCookie, &p)
+	b, err := c.seal(*buf, name, viaCookie, &p, 1)
 	if err != nil {
 		return "", err
 	}
@@ -245,7 +252,7 @@ func (c *Codec) Decode(name, value string, dst any) error {
 	// The plaintext is not pooled: an UnmarshalJSON method that keeps its
 	// input, against its contract, must not see another request's session.
 	var p payload
-	if _, err := c.open(&p, name, value, viaCookie, time.Now()); err != nil {
+	if _, err := c.open(&p, name, value, viaCookie, 1, time.Now()); err != nil {
 		return err
 	}
 	if len(p.entries) != 1 || p.entries[0].key != codecEntry || len(p.flashes) != 0 {
@@ -260,48 +267,68 @@ func (c *Codec) Decode(name, value string, dst any) error {
 	return nil
 }
 
-// seal appends the value for p, sealed in format v2 for the cookie called
-// name and transport t, under the ring's primary key with a fresh random
-// nonce, to dst.
-func (c *Codec) seal(dst []byte, name string, t transport, p *payload) ([]byte, error) {
+// seal appends the value for p, sealed for the cookie called name and
+// transport t, under the ring's primary key with a fresh random nonce, to
+// dst: in format v2, or in v3 for a cookie split over chunks cookies.
+func (c *Codec) seal(dst []byte, name string, t transport, p *payload, chunks int) ([]byte, error) {
 	var nonce [nonceSize]byte
 	rand.Read(nonce[:])
-	return c.appendSeal(dst, name, t, p, c.ring.primary(), nonce[:])
+	return c.appendSeal(dst, name, t, p, c.ring.primary(), nonce[:], chunks)
 }
 
-// appendSeal appends the v2 value for p, sealed for the cookie called name
-// and transport t under k with nonce, to dst.
-func (c *Codec) appendSeal(dst []byte, name string, t transport, p *payload, k *ringKey, nonce []byte) ([]byte, error) {
+// appendSeal appends the value for p, sealed for the cookie called name and
+// transport t under k with nonce, to dst: in v2 if chunks is 1, otherwise
+// in v3 with that count. It refuses a value that open would refuse as too
+// long.
+func (c *Codec) appendSeal(dst []byte, name string, t transport, p *payload, k *ringKey, nonce []byte, chunks int) ([]byte, error) {
 	n := p.plainLen()
-	if size := len(name) + encodedLen(n); size > MaxCookieSize {
-		return dst, &SizeError{Name: name, Size: size, Limit: MaxCookieSize}
+	header := headerLen(chunks)
+	limit := c.limitFor(t, chunks)
+	if size := len(name) + b64.EncodedLen(header+n+tagSize); size > limit {
+		return dst, &SizeError{Name: name, Size: size, Limit: limit}
 	}
 	// The scratch buffer holds the header, the plaintext, sealed in place,
 	// and after the tag the additional data.
 	scratch := getBuf()
 	defer putBuf(scratch)
-	adStart := headerSize + n + tagSize
+	adStart := header + n + tagSize
 	buf := slices.Grow((*scratch)[:0], adStart+adLen(name))
 	*scratch = buf[:adStart+adLen(name)]
-	buf = append(buf, version2)
-	buf = append(buf, k.id[:]...)
+	if chunks == 1 {
+		buf = append(buf, version2)
+		buf = append(buf, k.id[:]...)
+	} else {
+		buf = append(buf, version3)
+		buf = append(buf, k.id[:]...)
+		buf = append(buf, byte(chunks))
+	}
 	buf = append(buf, nonce...)
-	plain := appendPlain(buf[headerSize:headerSize], p)
+	plain := appendPlain(buf[header:header], p)
 	if len(plain) != n {
 		return dst, errors.New("cookiesession: session key, value or times out of range")
 	}
-	ad := appendAD(buf[adStart:adStart], buf[:1+keyIDSize], t, name)
-	sealed := k.aead.Seal(plain[:0], buf[1+keyIDSize:headerSize], plain, ad)
-	return b64.AppendEncode(dst, buf[:headerSize+len(sealed)]), nil
+	ad := appendAD(buf[adStart:adStart], buf[:header-nonceSize], t, name)
+	sealed := k.aead.Seal(plain[:0], buf[header-nonceSize:header], plain, ad)
+	return b64.AppendEncode(dst, buf[:header+len(sealed)]), nil
 }
 
-// open authenticates and parses value, sealed for the cookie called name
-// and received by transport t, into p, and checks its times against now.
-// It returns the key that opened the value, and counts the use. p's values
-// alias a new allocation, which also holds the additional data. Every
-// error is an *InvalidError, and p is undefined after one.
-func (c *Codec) open(p *payload, name, value string, t transport, now time.Time) (*ringKey, error) {
-	k, err := c.ring.unseal(p, name, value, t)
+// headerLen is the length of the header of a value split over chunks
+// cookies: version, key ID, in v3 the count, and nonce.
+func headerLen(chunks int) int {
+	if chunks == 1 {
+		return headerSize
+	}
+	return headerSize + 1
+}
+
+// open authenticates and parses value, sealed for the cookie called name,
+// received by transport t and joined from chunks cookies (1 if it came
+// whole), into p, and checks its times against now. It returns the key that
+// opened the value, and counts the use. p's values alias a new allocation,
+// which also holds the additional data. Every error is an *InvalidError,
+// and p is undefined after one.
+func (c *Codec) open(p *payload, name, value string, t transport, chunks int, now time.Time) (*ringKey, error) {
+	k, err := c.ring.unseal(p, name, value, t, chunks, c.limitFor(t, chunks))
 	if err != nil {
 		return nil, err
 	}
@@ -312,11 +339,23 @@ func (c *Codec) open(p *payload, name, value string, t transport, now time.Time)
 	return k, nil
 }
 
+// limitFor is the most len(name)+len(value) may be for a value that travels
+// by t, joined from chunks cookies: a browser's limit for one cookie, and
+// c.limit for a token or chunks.
+func (c *Codec) limitFor(t transport, chunks int) int {
+	if t == viaHeader || chunks > 1 {
+		return c.limit
+	}
+	return MaxCookieSize
+}
+
 // unseal applies FORMAT.md's rules 1 to 7 to value, sealed for the cookie
-// called name and received by transport t, parsing it into p as open
-// does. It returns the key that opened it, without counting the use.
-func (r *KeyRing) unseal(p *payload, name, value string, t transport) (*ringKey, error) {
-	if len(name)+len(value) > MaxCookieSize {
+// called name, received by transport t and joined from chunks cookies (1 if
+// it came whole), with limit as rule 1's bound on len(name)+len(value). It
+// parses value into p as open does, and returns the key that opened it,
+// without counting the use.
+func (r *KeyRing) unseal(p *payload, name, value string, t transport, chunks, limit int) (*ringKey, error) {
+	if len(name)+len(value) > limit {
 		return nil, invalid(ReasonTooLong)
 	}
 	n := b64.DecodedLen(len(value))
@@ -328,19 +367,24 @@ func (r *KeyRing) unseal(p *payload, name, value string, t transport) (*ringKey,
 		return nil, invalid(ReasonMalformed)
 	}
 	raw, rest := buf[:n:n], buf[n:]
-	if len(raw) < sealedMin {
+	if len(raw) < sealedMin || (raw[0] == version3 && len(raw) < sealedMin+1) {
 		return nil, invalid(ReasonTooShort)
 	}
 	// Version 1 predates other transports: its values exist only as cookies.
-	if raw[0] != version2 && (raw[0] != version1 || t != viaCookie) {
+	// Version 3 exists only split over several cookies, as many as it says.
+	switch v := raw[0]; {
+	case v == version2 && chunks == 1, v == version1 && chunks == 1 && t == viaCookie:
+	case v == version3 && chunks > 1 && t == viaCookie && int(raw[1+keyIDSize]) == chunks:
+	default:
 		return nil, invalid(ReasonVersion)
 	}
+	header := headerLen(chunks)
 	k := r.lookup(raw[1 : 1+keyIDSize])
 	if k == nil {
 		return nil, &InvalidError{Reason: ReasonUnknownKey, KeyID: hex.EncodeToString(raw[1 : 1+keyIDSize])}
 	}
-	ad := appendAD(rest[:0], raw[:1+keyIDSize], t, name)
-	plain, err := k.aead.Open(raw[headerSize:headerSize], raw[1+keyIDSize:headerSize], raw[headerSize:], ad)
+	ad := appendAD(rest[:0], raw[:header-nonceSize], t, name)
+	plain, err := k.aead.Open(raw[header:header], raw[header-nonceSize:header], raw[header:], ad)
 	if err != nil {
 		return nil, invalid(ReasonAuth)
 	}
@@ -382,18 +426,19 @@ func (c *Codec) expiry(p *payload) int64 {
 }
 
 // appendAD appends the additional data of a value sealed for the cookie
-// called name to b: the header's version and key ID, in v2 the transport,
-// then the name with its length as a big-endian uint16.
+// called name to b: the header's version and key ID (and in v3 the count),
+// from v2 the transport, then the name with its length as a big-endian
+// uint16.
 func appendAD(b, header []byte, t transport, name string) []byte {
 	b = append(b, header...)
-	if header[0] == version2 {
+	if header[0] != version1 {
 		b = append(b, byte(t))
 	}
 	b = binary.BigEndian.AppendUint16(b, uint16(len(name)))
 	return append(b, name...)
 }
 
-func adLen(name string) int { return 1 + keyIDSize + 1 + 2 + len(name) }
+func adLen(name string) int { return 1 + keyIDSize + 1 + 1 + 2 + len(name) }
 
 // appendPlain appends the plaintext of p to b: the v2 layout, which is the
 // v1 layout when p records no revalidation. It returns nil if p breaks a
@@ -455,7 +500,7 @@ func parsePlain(b []byte, p *payload, version byte) bool {
 	copy(p.id[:], b[24:24+idSize])
 	flags := b[24+idSize]
 	defined := byte(flagPersist)
-	if version == version2 {
+	if version != version1 {
 		defined |= flagChecked
 	}
 	if flags&^defined != 0 || p.issuedAt > p.renewedAt || p.renewedAt >= p.expiresAt {

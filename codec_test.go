@@ -25,13 +25,13 @@ func (c *Codec) sealNonce(name string, p *payload, k *ringKey, nonce []byte) (st
 
 // sealVia is sealNonce for transport t.
 func (c *Codec) sealVia(name string, t transport, p *payload, k *ringKey, nonce []byte) (string, error) {
-	b, err := c.appendSeal(nil, name, t, p, k, nonce)
+	b, err := c.appendSeal(nil, name, t, p, k, nonce, 1)
 	return string(b), err
 }
 
 // sealValue seals p as a cookie as seal does, into a string.
 func (c *Codec) sealValue(name string, p *payload) (string, error) {
-	b, err := c.seal(nil, name, viaCookie, p)
+	b, err := c.seal(nil, name, viaCookie, p, 1)
 	return string(b), err
 }
 
@@ -43,7 +43,7 @@ func (c *Codec) openNew(name, value string, now time.Time) (*payload, *ringKey, 
 // openVia is openNew for transport t.
 func (c *Codec) openVia(name, value string, t transport, now time.Time) (*payload, *ringKey, error) {
 	p := new(payload)
-	k, err := c.open(p, name, value, t, now)
+	k, err := c.open(p, name, value, t, 1, now)
 	if err != nil {
 		return nil, nil, err
 	}

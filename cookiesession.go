@@ -107,14 +107,40 @@ type Config struct {
 	// cross-site embedded contexts. Default false.
 	Partitioned bool
 
+	// MaxCookies is the most cookies one session may take. A session that
+	// grows past one cookie's limit, MaxCookieSize, is sealed once and split
+	// over the cookie called Name and chunk cookies called Name.1, Name.2
+	// and so on, up to MaxCookies in all, each within that limit and with
+	// the same attributes. A request whose chunks are missing, duplicated or
+	// from different writes gets a new, empty session, and OnInvalid an
+	// error with ReasonChunks or ReasonAuth. A write that shrinks the
+	// session deletes the chunks it no longer uses, and Destroy every chunk
+	// the request carried. At most 255. Default 1: a session is one cookie.
+	MaxCookies int
+
+	// MaxSize is the most bytes a session's cookies may take together,
+	// counting each cookie's name and value as MaxCookieSize does; a token
+	// is held to it too, counting Name and the token. Set and Flash refuse
+	// with ErrTooLarge a write that would need more bytes, or more cookies
+	// than MaxCookies. Browsers send all of a site's cookies in one Cookie
+	// header, which servers and proxies cap: by default nginx answers 400 to
+	// a header line over 8 KB and Node.js to request headers over 16 KB.
+	// Default 6144, which leaves 2 KB of nginx's line to the site's other
+	// cookies; raise it only as far as every proxy in front of the service
+	// allows. With MaxCookies 1 it can only lower one cookie's limit.
+	MaxSize int
+
 	// Lifetime is the absolute lifetime of a session, from its creation or
-	// last Regenerate; renewals do not extend it. Default 24 hours.
+	// last Regenerate; renewals do not extend it. Sealed times are whole
+	// seconds, so New refuses a Lifetime that is not a whole number of
+	// seconds. Default 24 hours.
 	Lifetime time.Duration
 
 	// IdleTimeout, if positive, ends a session that has not been re-issued
 	// for that long. The cookie is re-issued on a request that uses the
 	// session once a quarter of the timeout has passed since it was last
-	// issued, so an active user keeps at least three quarters of it.
+	// issued, so an active user keeps at least three quarters of it. New
+	// refuses an IdleTimeout that is not a whole number of seconds.
 	// Default 0: no idle timeout.
 	IdleTimeout time.Duration
 
@@ -152,6 +178,14 @@ type Config struct {
 	// Responses that hand out a token get "Cache-Control: no-store", and
 	// responses that read the session vary on this header and on Cookie.
 	//
+	// A request carries one token. One that carries two distinct values,
+	// in two header lines or in one line separated by a comma (which no
+	// token contains), is refused as ambiguous, whatever the values are
+	// and in whichever order: it gets a new, empty session, OnInvalid gets
+	// an [*InvalidError] with [ReasonSeveralTokens], and the response
+	// carries a token only if the handler writes the new session. The same
+	// value sent twice is one token.
+	//
 	// A token is a bearer credential without a cookie's protections: kept in
 	// a browser page's storage, scripts can read it. Browsers send a header
 	// of this name cross-origin only after a CORS preflight, so allow it
@@ -174,19 +208,36 @@ type Config struct {
 	// A nil error keeps the session; ErrRevalidateLater keeps it for this
 	// request only; any other error, or a panic, ends it as Destroy does
 	// (the response deletes the cookie), gives the request a new, empty
-	// session and calls OnInvalid with ReasonRevalidation.
+	// session and calls OnInvalid with ReasonRevalidation. The cause of a
+	// panic is a *PanicError, with the panic's value and stack; the panic
+	// goes no further, so the handler runs and answers as usual.
 	//
 	// Revalidate is given a copy of the session, valid during the call: it
 	// may read and change it, and its changes are kept unless the session
 	// ends. The request's other uses of the session wait for the verdict,
 	// so Revalidate must use the copy it is given: calling the request's
-	// session (through Manager.Get) from it deadlocks. Default nil.
+	// session (through Manager.Get) from it deadlocks.
+	//
+	// Requests that carry the same cookie or token (a page's parallel
+	// calls, or calls sent before the response that recorded a check
+	// reached the browser) share one check: while it runs, and for five
+	// seconds after it (RevalidateEvery, if shorter), they take its verdict
+	// instead of calling Revalidate again. After a pass, each gets the
+	// session as the hook left it (a refreshed token, say: a refresh token
+	// that may be used once is used once); after a failure, each ends its
+	// session and calls OnInvalid; after ErrRevalidateLater, each keeps its
+	// own. A check that fails while its own request is being canceled is
+	// not shared. The verdict is about the session, so Revalidate must not
+	// decide on anything else of r (its address, say) that requests sharing
+	// the check need not have in common. Default nil.
 	Revalidate func(r *http.Request, s *Session) error
 
 	// RevalidateEvery is the longest a session goes without Revalidate,
 	// counted from the last check that passed, or from the session's
 	// creation or Regenerate, when the application checked the user anyway.
-	// Zero (the default) checks on every request that uses a session.
+	// The time of a check is sealed in whole seconds, so New refuses a
+	// RevalidateEvery that is not a whole number of seconds. Zero (the
+	// default) checks on every request that uses a session.
 	RevalidateEvery time.Duration
 
 	// Migrate, if set, reads the cookies of a gorilla/sessions CookieStore
@@ -198,13 +249,17 @@ type Config struct {
 // A Manager reads and writes sessions as configured. It is immutable and
 // safe for concurrent use.
 type Manager struct {
-	cfg    Config
-	keys   *KeyRing
-	codec  *Codec
-	scope  string  // the Set-Cookie attributes Path and Domain
-	flags  string  // HttpOnly, Secure, SameSite and Partitioned
-	legacy *legacy // Config.Migrate, checked; nil if none
-	stats  counters
+	cfg        Config
+	keys       *KeyRing
+	codec      *Codec
+	scope      string   // the Set-Cookie attributes Path and Domain
+	flags      string   // HttpOnly, Secure, SameSite and Partitioned
+	chunkNames []string // the names of the cookies a session may take, Name first
+	deletes    []string // the Set-Cookie lines that delete each of them
+	limit      int      // the most a session's cookies may take: MaxSize, or less
+	legacy     *legacy  // Config.Migrate, checked; nil if none
+	checks     *checks  // Config.Revalidate's running and remembered checks; nil if none
+	stats      counters
 }
 
 type contextKey struct{ m *Manager }
@@ -215,7 +270,8 @@ const maxAttributeLen = 1024 // browsers ignore longer attribute values
 // if cfg is contradictory: an invalid cookie name, a __Host- name with a
 // Domain or a Path other than "/", a __Host- or __Secure- name, SameSite
 // None or Partitioned without Secure, attribute values over 1024 bytes or
-// with invalid characters, negative durations.
+// with invalid characters, negative durations, or a Lifetime, IdleTimeout
+// or RevalidateEvery that is not a whole number of seconds.
 func New(keys *KeyRing, cfg Config) (*Manager, error) {
 	if keys == nil || len(keys.keys) == 0 {
 		return nil, errors.New("cookiesession: New needs a key ring from NewKeyRing, ParseKeyRing or KeyRingFromEnv")
@@ -236,13 +292,26 @@ func New(keys *KeyRing, cfg Config) (*Manager, error) {
 	if cfg.TokenHeader != "" {
 		cfg.TokenHeader = textproto.CanonicalMIMEHeaderKey(cfg.TokenHeader)
 	}
+	cfg.MaxCookies = cmp.Or(cfg.MaxCookies, 1)
+	cfg.MaxSize = cmp.Or(cfg.MaxSize, defaultMaxSize)
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
 	codec := NewCodec(keys, cfg.Lifetime)
 	codec.skew = cfg.ClockSkew
 	codec.idle = cfg.IdleTimeout
-	m := &Manager{cfg: cfg, keys: keys, codec: codec, scope: cookieScope(&cfg), flags: cookieFlags(&cfg)}
+	codec.limit = cfg.MaxCookies * MaxCookieSize
+	m := &Manager{
+		cfg: cfg, keys: keys, codec: codec, scope: cookieScope(&cfg), flags: cookieFlags(&cfg),
+		chunkNames: chunkNames(cfg.Name, cfg.MaxCookies),
+		limit:      min(cfg.MaxSize, cfg.MaxCookies*MaxCookieSize),
+	}
+	for _, name := range m.chunkNames {
+		m.deletes = append(m.deletes, name+"="+m.scope+"; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0"+m.flags)
+	}
+	if cfg.Revalidate != nil {
+		m.checks = newChecks(&cfg)
+	}
 	if cfg.Migrate != nil {
 		var err error
 		if m.legacy, err = newLegacy(cfg.Migrate, &cfg); err != nil {
@@ -260,8 +329,6 @@ func (cfg *Config) check() error {
 		return errors.New("cookiesession: Lifetime, IdleTimeout and RevalidateEvery must not be negative")
 	case cfg.RevalidateEvery > 0 && cfg.Revalidate == nil:
 		return errors.New("cookiesession: RevalidateEvery needs a Revalidate function")
-	case cfg.Lifetime < time.Second || (cfg.IdleTimeout > 0 && cfg.IdleTimeout < time.Second):
-		return errors.New("cookiesession: Lifetime and IdleTimeout are counted in whole seconds and must be at least one")
 	case len(cfg.Path) > maxAttributeLen || len(cfg.Domain) > maxAttributeLen:
 		return errors.New("cookiesession: Path and Domain must be at most 1024 bytes: browsers ignore longer attributes")
 	case !strings.HasPrefix(cfg.Path, "/"):
@@ -278,6 +345,20 @@ func (cfg *Config) check() error {
 		return fmt.Errorf("cookiesession: unknown SameSite value %d", cfg.SameSite)
 	case len(cfg.Name) >= MaxCookieSize/2:
 		return errors.New("cookiesession: cookie name too long")
+	case cfg.MaxCookies < 1 || cfg.MaxCookies > maxChunks:
+		return fmt.Errorf("cookiesession: MaxCookies %d is not between 1 and %d", cfg.MaxCookies, maxChunks)
+	case cfg.MaxSize < len(cfg.Name)+encodedLen(fixedPlain):
+		return fmt.Errorf("cookiesession: MaxSize %d leaves no room for a session; an empty one takes %d bytes", cfg.MaxSize, len(cfg.Name)+encodedLen(fixedPlain))
+	case cfg.MaxCookies > 1 && cfg.MaxSize <= MaxCookieSize:
+		return fmt.Errorf("cookiesession: MaxCookies %d needs a MaxSize over %d bytes, one cookie's limit", cfg.MaxCookies, MaxCookieSize)
+	}
+	for _, d := range []struct {
+		name string
+		d    time.Duration
+	}{{"Lifetime", cfg.Lifetime}, {"IdleTimeout", cfg.IdleTimeout}, {"RevalidateEvery", cfg.RevalidateEvery}} {
+		if d.d%time.Second != 0 {
+			return fmt.Errorf("cookiesession: %s is %v; sessions keep time in whole seconds, so it must be a whole number of seconds", d.name, d.d)
+		}
 	}
 	c := &http.Cookie{Name: cfg.Name, Value: "v", Path: cfg.Path, Domain: cfg.Domain}
 	if err := c.Valid(); err != nil {
@@ -364,13 +445,16 @@ func (m *Manager) writeHeaders(h http.Header, s *Session) error {
 	case c.write:
 		h.Add("Set-Cookie", c.value)
 	}
+	for _, line := range c.more {
+		h.Add("Set-Cookie", line)
+	}
 	if c.deleteLegacy {
 		h.Add("Set-Cookie", m.legacy.delete)
 	}
 	// A response that sets a cookie stays out of shared caches: private
 	// without a field list does that; private="X" leaves the rest of the
 	// response shareable.
-	if (c.write || c.deleteLegacy) && !hasDirective(h, "no-store") && !hasDirective(h, "private") {
+	if (c.write || len(c.more) > 0 || c.deleteLegacy) && !hasDirective(h, "no-store") && !hasDirective(h, "private") {
 		h.Set("Cache-Control", "no-store")
 	}
 	return err
@@ -429,50 +513,68 @@ func (m *Manager) renewalDue(p *payload, now time.Time) bool {
 }
 
 // sealed returns what carries p by transport t: for a cookie, the
-// Set-Cookie line, or one that deletes the cookie if p is nil; for a
-// header, the token, or "" if p is nil.
-func (m *Manager) sealed(p *payload, t transport, now time.Time) (string, error) {
-	if t == viaCookie {
-		return m.setCookie(p, now)
+// Set-Cookie line of the cookie called Name, and of its other chunks when
+// p takes several cookies; for a header, the token. For p nil it returns
+// what ends the session: the line that deletes the cookie called Name, or
+// an empty token.
+func (m *Manager) sealed(p *payload, t transport, now time.Time) (first string, more []string, err error) {
+	switch {
+	case p == nil && t == viaCookie:
+		return m.deletes[0], nil, nil
+	case p == nil:
+		return "", nil, nil
 	}
-	if p == nil {
-		return "", nil
+	n := p.plainLen()
+	cookies, size := m.layout(n)
+	if cookies > len(m.chunkNames) || size > m.limit {
+		return "", nil, &SizeError{Name: m.cfg.Name, Size: size, Limit: m.limit}
 	}
 	buf := getBuf()
 	defer putBuf(buf)
-	b, err := m.codec.seal(*buf, m.cfg.Name, viaHeader, p)
+	if t == viaHeader {
+		b, err := m.codec.seal(*buf, m.cfg.Name, viaHeader, p, 1)
+		*buf = b
+		return string(b), nil, err
+	}
+	if cookies == 1 {
+		return m.setCookie(*buf, p, now)
+	}
+	b, err := m.codec.seal(*buf, m.cfg.Name, viaCookie, p, cookies)
 	*buf = b
-	return string(b), err
+	if err != nil {
+		return "", nil, err
+	}
+	lines := m.split(make([]string, 0, cookies), b, string(m.appendAttrs(nil, p, now)))
+	return lines[0], lines[1:], nil
 }
 
-// setCookie returns the Set-Cookie line that carries p, sealed, or one
-// that deletes the cookie if p is nil. The line is built here, not by
-// http.Cookie.String: New checked the attributes once, and a sealed value
-// is base64url, which needs neither checking nor quoting.
-func (m *Manager) setCookie(p *payload, now time.Time) (string, error) {
-	buf := getBuf()
-	b := append(*buf, m.cfg.Name...)
-	defer func() { *buf = b; putBuf(buf) }()
+// setCookie returns the Set-Cookie line that carries p, sealed in one
+// cookie, built in buf. The line is built here, not by http.Cookie.String:
+// New checked the attributes once, and a sealed value is base64url, which
+// needs neither checking nor quoting.
+func (m *Manager) setCookie(buf []byte, p *payload, now time.Time) (string, []string, error) {
+	b := append(buf, m.cfg.Name...)
 	b = append(b, '=')
-	if p != nil {
-		var err error
-		if b, err = m.codec.seal(b, m.cfg.Name, viaCookie, p); err != nil {
-			return "", err
-		}
+	b, err := m.codec.seal(b, m.cfg.Name, viaCookie, p, 1)
+	if err != nil {
+		return "", nil, err
 	}
+	b = m.appendAttrs(b, p, now)
+	return string(b), nil, nil
+}
+
+// appendAttrs appends the attributes of the Set-Cookie lines that carry p
+// to b.
+func (m *Manager) appendAttrs(b []byte, p *payload, now time.Time) []byte {
 	b = append(b, m.scope...)
-	switch {
-	case p == nil:
-		b = append(b, "; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0"...)
-	case p.persistent:
+	if p.persistent {
 		end := m.codec.expiry(p)
 		b = append(b, "; Expires="...)
 		b = time.Unix(end, 0).UTC().AppendFormat(b, http.TimeFormat)
 		b = append(b, "; Max-Age="...)
 		b = strconv.AppendInt(b, end-now.Unix(), 10)
 	}
-	b = append(b, m.flags...)
-	return string(b), nil
+	return append(b, m.flags...)
 }
 
 // cookieScope and cookieFlags return the attributes of every Set-Cookie line

@@ -494,7 +494,7 @@ func TestBadCookies(t *testing.T) {
 		{"bit flipped in ciphertext", flipBit(t, good, 40, 0x80), cookiesession.ReasonAuth},
 		{"bit flipped in tag", flipBit(t, good, -1, 0x01), cookiesession.ReasonAuth},
 		{"bit flipped in key ID", flipBit(t, good, 1, 0x01), cookiesession.ReasonUnknownKey},
-		{"unknown version", flipBit(t, good, 0, 0x01), cookiesession.ReasonVersion},
+		{"unknown version", flipBit(t, good, 0, 0x04), cookiesession.ReasonVersion},
 		{"sealed for another name", mintAt(t, otherName, now), cookiesession.ReasonAuth},
 		{"unknown key", mintAt(t, other, now), cookiesession.ReasonUnknownKey},
 		{"expired", expired, cookiesession.ReasonExpired},

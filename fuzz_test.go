@@ -107,7 +107,7 @@ func FuzzRoundTrip(f *testing.F) {
 			checked = *v.RevalidatedAt
 		}
 		f.Add(v.Cookie, v.IssuedAt, v.RenewedAt, v.ExpiresAt, checked, decodeHex(f, v.SessionID), v.Persistent, true,
-			v.Transport == "header", recordBlob(v.Entries), recordBlob(v.Flashes))
+			v.Transport == "token", recordBlob(v.Entries), recordBlob(v.Flashes))
 	}
 	if len(vf.Valid) == 0 {
 		f.Fatal("no seeds in " + vectorsPath)

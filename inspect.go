@@ -12,7 +12,7 @@ import (
 // may be personal: show them to those entitled to the session only.
 type Contents struct {
 	Version       int                        `json:"version"`                 // wire format version: 1 or 2
-	Transport     string                     `json:"transport"`               // "cookie", or "header" for a token
+	Transport     string                     `json:"transport"`               // "cookie" or "token"
 	KeyID         string                     `json:"key_id"`                  // the key that sealed it, as 8 hexadecimal digits
 	Primary       bool                       `json:"primary"`                 // whether that key is the ring's primary
 	IssuedAt      time.Time                  `json:"issued_at"`               // creation or last Regenerate
@@ -21,6 +21,7 @@ type Contents struct {
 	RevalidatedAt time.Time                  `json:"revalidated_at,omitzero"` // the last Config.Revalidate that passed, if after IssuedAt
 	SessionID     string                     `json:"session_id"`              // as Session.ID reports it
 	Persistent    bool                       `json:"persistent"`              // sent with Max-Age, or a browser-session cookie
+	Cookies       int                        `json:"cookies"`                 // how many cookies it is split over; 1 for a token
 	Values        map[string]json.RawMessage `json:"values"`                  // each entry's JSON, unparsed
 	Flashes       []Flash                    `json:"flashes"`                 // in the order they were added
 }
@@ -43,12 +44,40 @@ type Flash struct {
 // a value that is authentic but expired or issued in the future, Inspect
 // returns its Contents along with the error.
 func (r *KeyRing) Inspect(name, value string, now time.Time) (*Contents, error) {
+	return r.InspectChunks(name, []string{value}, now)
+}
+
+// InspectChunks is [KeyRing.Inspect] for a session that may be split over
+// several cookies (see [Config.MaxCookies]): values[i] is the value of the
+// cookie called name for i = 0, and of its chunk name.i after that, "" for
+// one the request did not carry. It opens the session as a Manager that
+// reads len(values) cookies does: values past the number of cookies the
+// session says it takes are not read, and a chunk that is missing or
+// mis-split gives an error with [ReasonChunks].
+func (r *KeyRing) InspectChunks(name string, values []string, now time.Time) (*Contents, error) {
+	if len(values) == 0 || len(values) > maxChunks {
+		return nil, invalid(ReasonChunks)
+	}
 	var p payload
-	t := viaCookie
-	k, err := r.unseal(&p, name, value, t)
-	if ie := (*InvalidError)(nil); errors.As(err, &ie) && ie.Reason == ReasonAuth {
+	t, cookies, value := viaCookie, 1, values[0]
+	if count := chunkCount(value); count > 0 {
+		c := &chunks{values: values}
+		for i, v := range values[1:] {
+			if v != "" {
+				c.carried.add(i + 1)
+			}
+		}
+		var err error
+		if value, err = joinChunks(chunkNames(name, len(values)), value, count, c); err != nil {
+			return nil, err
+		}
+		cookies = count
+	}
+	limit := cookies * MaxCookieSize
+	k, err := r.unseal(&p, name, value, t, cookies, limit)
+	if ie := (*InvalidError)(nil); errors.As(err, &ie) && ie.Reason == ReasonAuth && cookies == 1 {
 		// Not a cookie of that name; perhaps a token.
-		if hk, herr := r.unseal(&p, name, value, viaHeader); herr == nil {
+		if hk, herr := r.unseal(&p, name, value, viaHeader, 1, limit); herr == nil {
 			k, err, t = hk, nil, viaHeader
 		}
 	}
@@ -65,6 +94,7 @@ func (r *KeyRing) Inspect(name, value string, now time.Time) (*Contents, error) 
 		RenewedAt:  time.Unix(p.renewedAt, 0),
 		SessionID:  base64.RawURLEncoding.EncodeToString(p.id[:]),
 		Persistent: p.persistent,
+		Cookies:    cookies,
 		Values:     make(map[string]json.RawMessage, len(p.entries)),
 		Flashes:    make([]Flash, len(p.flashes)),
 	}

@@ -42,7 +42,7 @@ func TestInspectTimes(t *testing.T) {
 				wantInvalid(t, err, tc.reason)
 			}
 			// An authentic value's contents come back, whatever its times.
-			if got == nil || got.Version != 2 || got.Transport != "header" || got.Primary || got.KeyID != ring.keys[1].idString() ||
+			if got == nil || got.Version != 2 || got.Transport != "token" || got.Primary || got.KeyID != ring.keys[1].idString() ||
 				!got.ExpiresAt.Equal(time.Unix(p.expiresAt, 0)) || len(got.Values) != len(p.entries) || len(got.Flashes) != len(p.flashes) {
 				t.Errorf("Inspect: got %+v, want the sealed contents", got)
 			}

@@ -3,10 +3,12 @@ package cookiesession
 import (
 	"bytes"
 	"cmp"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -28,17 +30,29 @@ import (
 // legacy cookie migrates again until it is MaxAge old or Until has come;
 // and if Path or Domain are not the legacy cookie's, the deletion does not
 // take, and a user who signs out is signed in again by the legacy cookie.
-// Config.Revalidate, if set, checks a migrated session on its first request. A value is carried if its key is a string of 1 to
-// 255 bytes of UTF-8 and JSON can represent it; gob values of types this
-// process has not registered with gob.Register cannot be read and are not
-// carried. Values that are not carried are dropped, and reported to
-// Config.OnInvalid, by key, in a *MigrationError; the rest migrate.
-// Values that gorilla keeps as flashes (see FlashKinds) become flashes.
+// Config.Revalidate, if set, checks a migrated session on its first
+// request.
+//
+// A value is carried if its key is a string of 1 to 255 bytes of UTF-8
+// and JSON can represent it. gob values of Go's built-in types (bool,
+// numbers, strings, []byte, and slices, arrays and maps of them and of
+// interface{}, such as gorilla's []interface{} flashes) and time.Time
+// values are read with no gob.Register call. A value of a named type is
+// read into the type this program registered with gob under the name the
+// old program sent: its package path and name, as gob.Register makes it
+// (gob.RegisterName keeps it for a type that moved); with nothing
+// registered under that name, it cannot be read. Values that are not
+// carried are dropped and reported to Config.OnInvalid in a
+// *MigrationError, by key; the rest migrate. Values that gorilla keeps as
+// flashes (see FlashKinds) become flashes.
 //
 // A legacy cookie that fails to open (tampered with, older than MaxAge,
-// under none of KeyPairs) is an invalid cookie: OnInvalid gets an
-// [*InvalidError] with [ReasonLegacy]. From Until on, legacy cookies are
-// not read at all, and requests pay nothing for them.
+// under none of KeyPairs, or whose payload no block key of a pair whose
+// hash key authenticates it turns into a gob or JSON map) is an invalid
+// cookie: OnInvalid gets an [*InvalidError] with [ReasonLegacy], which
+// also matches [ErrExpired] if the cookie is older than MaxAge, and the
+// cookie is left in the browser. From Until on, legacy cookies are not
+// read at all, and requests pay nothing for them.
 //
 // A GorillaCookie's key material never appears in its String or %v output.
 type GorillaCookie struct {
@@ -59,8 +73,9 @@ type GorillaCookie struct {
 	Domain string
 
 	// MaxAge is the oldest a legacy cookie may be, from the last time the
-	// old application saved it; securecookie refuses older ones. Default
-	// 30 days, securecookie's and gorilla's default.
+	// old application saved it, as securecookie's MaxAge; an older one is
+	// invalid and matches ErrExpired. Default 30 days, securecookie's and
+	// gorilla's default.
 	MaxAge time.Duration
 
 	// Until is when migration ends: from then on legacy cookies are not
@@ -70,9 +85,11 @@ type GorillaCookie struct {
 
 	// FlashKinds maps the keys under which the old application kept
 	// flashes to the flash kinds they become. gorilla's AddFlash(v) keeps
-	// them under "_flash", AddFlash(v, "name") under "name"; a slice under
-	// any other key migrates as a value. Each string in the slice becomes
-	// one flash; others are dropped. Default {"_flash": "info"}.
+	// them under "_flash", AddFlash(v, "name") under "name"; a value under
+	// any other key migrates as a value. Each string in a list becomes one
+	// flash; others are dropped. "_flash" becomes "info" unless FlashKinds
+	// maps "_flash" itself: {"_notice": "notice"} carries both "_flash"
+	// and "_notice".
 	FlashKinds map[string]string
 }
 
@@ -98,8 +115,13 @@ func (g GorillaCookie) Format(f fmt.State, _ rune) { f.Write([]byte(g.String()))
 // carried into the new session. It does not match [ErrInvalid]: the
 // session migrated, without them.
 type MigrationError struct {
-	// Dropped names each value left behind and why, as "key: reason";
-	// never the value itself.
+	// Dropped names each value left behind and why, as "key: reason",
+	// sorted; never the value itself. A string key is quoted as Go quotes
+	// it ("\"cart\": JSON cannot represent complex128"), a flash by its
+	// key and index ("\"_flash\"[1]: a flash of type int, not a
+	// string"). A key that is not a string is named by the gob name of
+	// its type, as "(a key of type int)" or "(a key of type main.User)",
+	// and a nil key as "(a nil key)".
 	Dropped []string
 }
 
@@ -117,14 +139,14 @@ type legacy struct {
 const defaultLegacyMaxAge = 30 * 24 * time.Hour
 
 // newLegacy checks g and prepares its codecs, which read the raw
-// serialized bytes so that each value can be decoded on its own.
+// serialized bytes so that each value can be decoded on its own, and leave
+// the check of the cookie's age to open.
 func newLegacy(g *GorillaCookie, cfg *Config) (*legacy, error) {
 	l := &legacy{GorillaCookie: *g}
 	l.Path = cmp.Or(l.Path, "/")
 	l.MaxAge = cmp.Or(l.MaxAge, defaultLegacyMaxAge)
-	if l.FlashKinds == nil {
-		l.FlashKinds = map[string]string{"_flash": "info"}
-	}
+	l.FlashKinds = map[string]string{"_flash": "info"}
+	maps.Copy(l.FlashKinds, g.FlashKinds)
 	switch {
 	case l.Name == "" || l.Name == cfg.Name:
 		return nil, errors.New("cookiesession: Migrate.Name must name the legacy cookie, and differ from Config.Name")
@@ -148,7 +170,7 @@ func newLegacy(g *GorillaCookie, cfg *Config) (*legacy, error) {
 	for i, codec := range l.codecs {
 		sc := codec.(*securecookie.SecureCookie)
 		sc.SetSerializer(securecookie.NopEncoder{})
-		sc.MaxAge(int(l.MaxAge / time.Second))
+		sc.MaxAge(0)
 		if _, err := sc.Encode(l.Name, []byte{}); err != nil { // the codec's sticky error, if any
 			return nil, fmt.Errorf("cookiesession: Migrate.KeyPairs pair %d: %w", i+1, err)
 		}
@@ -174,15 +196,14 @@ func (s *Session) migrate(now time.Time) (bool, error) {
 	}
 	var firstErr error
 	for _, v := range candidates {
-		var raw []byte
-		err := securecookie.DecodeMulti(l.Name, v, &raw, l.codecs...)
+		values, err := l.open(v, now)
 		if err != nil {
 			firstErr = cmp.Or(firstErr, error(&InvalidError{Reason: ReasonLegacy, Err: err}))
 			continue
 		}
 		s.reset(now)
 		s.isNew, s.migrated = false, true
-		dropped := s.fill(raw)
+		dropped := s.fill(values)
 		s.m.stats.migrated.Add(1)
 		s.m.stats.dropped.Add(uint64(len(dropped)))
 		if len(dropped) > 0 {
@@ -194,168 +215,50 @@ func (s *Session) migrate(now time.Time) (bool, error) {
 	return len(candidates) > 0, firstErr
 }
 
-// fill carries the values of a legacy cookie's serialized map into s, and
-// returns what it could not carry.
-func (s *Session) fill(raw []byte) (dropped []string) {
-	values, err := legacyValues(raw)
-	if err != nil {
-		return []string{"(all): " + err.Error()}
-	}
-	for _, lv := range values {
-		if lv.err != nil {
-			dropped = append(dropped, lv.label()+": "+lv.err.Error())
+// errLegacyPayload is the error of a key pair whose hash key authenticates
+// a legacy cookie and whose block key (or its absence) does not turn the
+// payload into a gob or JSON map.
+var errLegacyPayload = errors.New("cookiesession: a key pair's hash key authenticates the legacy cookie, but its block key does not give a gob or JSON map")
+
+// legacyExpired is the error of a legacy cookie older than MaxAge.
+type legacyExpired struct{}
+
+func (legacyExpired) Error() string { return "cookiesession: legacy cookie older than Migrate.MaxAge" }
+
+// Is makes the error match ErrExpired.
+func (legacyExpired) Is(target error) bool { return target == ErrExpired }
+
+// open returns the values of legacy cookie value v under the first key
+// pair whose hash key authenticates it and whose block key gives a
+// readable payload, as gorilla's CodecsFromPairs tries them. Its error is
+// legacyExpired, or a securecookie.MultiError with each pair's error.
+func (l *legacy) open(v string, now time.Time) ([]legacyValue, error) {
+	var errs securecookie.MultiError
+	for _, codec := range l.codecs {
+		var raw []byte
+		if err := codec.Decode(l.Name, v, &raw); err != nil {
+			errs = append(errs, err)
 			continue
 		}
-		if kind, ok := s.m.legacy.FlashKinds[lv.key]; ok {
-			dropped = append(dropped, s.fillFlashes(lv, kind)...)
-			continue
+		if legacySealedAt(v) < now.Unix()-int64(l.MaxAge/time.Second) {
+			return nil, legacyExpired{}
 		}
-		v, err := marshal(lv.key, lv.value)
-		if err == nil {
-			err = s.put(lv.key, v)
-		}
+		values, err := legacyValues(raw)
 		if err != nil {
-			dropped = append(dropped, lv.label()+": "+legacyReason(err))
-		}
-	}
-	return dropped
-}
-
-// fillFlashes adds the strings of a legacy flash slice as flashes of kind.
-func (s *Session) fillFlashes(lv legacyValue, kind string) (dropped []string) {
-	if raw, ok := lv.value.(json.RawMessage); ok { // from securecookie's JSONEncoder
-		var list []any
-		if json.Unmarshal(raw, &list) == nil {
-			lv.value = list
-		}
-	}
-	list, ok := lv.value.([]any)
-	if !ok {
-		return []string{fmt.Sprintf("%s: flashes of type %T, not a list", lv.label(), lv.value)}
-	}
-	for i, f := range list {
-		msg, ok := f.(string)
-		if !ok {
-			dropped = append(dropped, fmt.Sprintf("%s[%d]: a flash of type %T, not a string", lv.label(), i, f))
+			errs = append(errs, errLegacyPayload)
 			continue
-		}
-		v, _ := json.Marshal(msg)
-		if err := s.addFlash(kind, v); err != nil {
-			dropped = append(dropped, fmt.Sprintf("%s[%d]: %s", lv.label(), i, legacyReason(err)))
-		}
-	}
-	return dropped
-}
-
-// legacyReason says why a value was not carried, without the value.
-func legacyReason(err error) string {
-	switch {
-	case errors.Is(err, ErrTooLarge):
-		return "does not fit in the cookie"
-	case errors.Is(err, ErrKey):
-		return "the key is not 1 to 255 bytes of UTF-8"
-	}
-	var ute *json.UnsupportedTypeError
-	var uve *json.UnsupportedValueError
-	switch {
-	case errors.As(err, &ute):
-		return "JSON cannot represent " + ute.Type.String()
-	case errors.As(err, &uve):
-		return "JSON cannot represent it (" + uve.Str + ")"
-	}
-	return "JSON cannot represent it"
-}
-
-// legacyValue is one value of a legacy cookie: its key (or, for a key
-// that is not a string, what it is), and its decoded value or why it could
-// not be decoded.
-type legacyValue struct {
-	key   string
-	odd   string
-	value any
-	err   error
-}
-
-// label names v in a MigrationError: its key, quoted, or what it is.
-func (v legacyValue) label() string {
-	if v.odd != "" {
-		return v.odd
-	}
-	return strconv.Quote(v.key)
-}
-
-// legacyValues reads a legacy cookie's serialized map: a JSON object
-// (securecookie's JSONEncoder), or else gob (its default), value by value.
-func legacyValues(raw []byte) ([]legacyValue, error) {
-	// A gob stream opens with its map's type definition, whose length is
-	// never '{'.
-	if t := bytes.TrimSpace(raw); len(t) > 0 && t[0] == '{' {
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal(t, &m); err != nil {
-			return nil, errors.New("not a JSON object")
-		}
-		values := make([]legacyValue, 0, len(m))
-		for k, v := range m {
-			values = append(values, legacyValue{key: k, value: v})
 		}
 		return values, nil
 	}
-	entries, err := gobMapEntries(raw)
-	if err != nil {
-		return nil, errors.New("not a gob-encoded map")
-	}
-	values := make([]legacyValue, 0, len(entries))
-	for _, e := range entries {
-		key, ok := e.key.(string)
-		switch {
-		case e.keyErr != nil:
-			values = append(values, legacyValue{odd: "(a key that cannot be decoded)", err: errors.New("dropped")})
-		case !ok:
-			values = append(values, legacyValue{odd: fmt.Sprintf("(a key of type %T)", e.key), err: errors.New("only string keys migrate")})
-		case e.valueErr != nil:
-			values = append(values, legacyValue{key: key, err: gobReason(e.valueErr)})
-		default:
-			values = append(values, legacyValue{key: key, value: jsonable(e.value)})
-		}
-	}
-	return values, nil
+	return nil, errs
 }
 
-// gobReason says why gob could not decode a value, without quoting from
-// the error anything but a type name: a type's own GobDecode may put its
-// data in its error.
-func gobReason(err error) error {
-	const unregistered = `gob: name not registered for interface: "`
-	msg := err.Error()
-	switch {
-	case errors.Is(err, errGobPanic):
-		return errors.New("its gob decoding panicked")
-	case strings.HasPrefix(msg, unregistered) && strings.Count(msg, `"`) == 2:
-		name := strings.TrimSuffix(strings.TrimPrefix(msg, unregistered), `"`)
-		return fmt.Errorf("its type %q is not registered with gob.Register in this program", name)
-	}
-	return errors.New("gob cannot decode it into the type registered for it")
-}
-
-// jsonable returns v, freshly decoded, with every map[any]any in it whose
-// keys are all strings made a map[string]any, which encoding/json can
-// marshal. It changes the slices and maps of v in place.
-func jsonable(v any) any {
-	switch v := v.(type) {
-	case map[any]any:
-		m, err := stringKeys(v)
-		if err != nil {
-			return v // left for json.Marshal to refuse
-		}
-		return jsonable(m)
-	case []any:
-		for i, e := range v {
-			v[i] = jsonable(e)
-		}
-	case map[string]any:
-		for k, e := range v {
-			v[k] = jsonable(e)
-		}
-	}
-	return v
+// legacySealedAt returns the time, in Unix seconds, at which securecookie
+// sealed v, which a codec has authenticated: v is the base64 of
+// "date|value|mac".
+func legacySealedAt(v string) int64 {
+	b, _ := base64.URLEncoding.DecodeString(v)
+	date, _, _ := bytes.Cut(b, []byte("|"))
+	t, _ := strconv.ParseInt(string(date), 10, 64)
+	return t
 }

@@ -1,7 +1,6 @@
 package cookiesession_test
 
 import (
-	"encoding/gob"
 	"fmt"
 	"log"
 	"net/http"
@@ -37,15 +36,13 @@ func ExampleGorillaCookie() {
 		s := m.Get(r)
 		var visits int
 		s.Get("visits", &visits)
-		fmt.Println("visits:", visits, "flashes:", s.Flashes("info"), "new:", s.IsNew())
+		fmt.Println("visits:", visits, "new:", s.IsNew())
 	}))
 
-	// A cookie that the old application's CookieStore saved, with a
+	// A cookie as the old application's CookieStore saved it, with a
 	// complex number, which JSON cannot hold.
-	gob.Register([]interface{}{}) // as gorilla/sessions does
 	legacy, err := securecookie.EncodeMulti("session", map[interface{}]interface{}{
 		"visits": 3,
-		"_flash": []interface{}{"Welcome back"},
 		"ratio":  complex(1, 2),
 	}, securecookie.CodecsFromPairs(hashKey, blockKey)...)
 	if err != nil {
@@ -65,7 +62,7 @@ func ExampleGorillaCookie() {
 	fmt.Printf("migrated: %d, dropped: %d\n", m.Stats().Migrated, m.Stats().Dropped)
 	// Output:
 	// OnInvalid: cookiesession: legacy cookie values not carried: "ratio": JSON cannot represent complex128
-	// visits: 3 flashes: [Welcome back] new: false
+	// visits: 3 new: false
 	// Set-Cookie: __Host-session=…
 	// Set-Cookie: session=; Path=/; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; HttpOnly; Secure; SameSite=Lax
 	// migrated: 1, dropped: 1

@@ -6,6 +6,7 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"time"
 
 	"github.com/cookiesession/cookiesession"
 )
@@ -28,8 +29,16 @@ func (db *userDB) generationOf(user string) (int, error) {
 // Revalidate compares the generation sealed in the session at login with
 // the database's. Here it runs on every request; with RevalidateEvery set
 // (say time.Minute), at most once per interval per session.
+//
+// When the database cannot answer, the hook keeps the session only while
+// the last check that passed is recent, and ends it after that: an outage
+// then lets a revoked session live 15 minutes at most. With
+// RevalidateEvery zero, as here, no check is recorded and RevalidatedAt is
+// the login.
 func ExampleConfig_revalidate() {
 	db := &userDB{generation: map[string]int{"alice": 1}}
+	now := time.Now // the hook's clock, moved forward below; a service uses time.Now
+
 	keys, err := cookiesession.NewKeyRing(cookiesession.GenerateKey()) // KeyRingFromEnv in a real service
 	if err != nil {
 		log.Fatal(err)
@@ -43,9 +52,12 @@ func ExampleConfig_revalidate() {
 			}
 			s.Get("gen", &gen)
 			current, err := db.generationOf(user)
-			if err != nil {
+			if err != nil && now().Sub(s.RevalidatedAt()) < 15*time.Minute {
 				// Could not ask: keep the session, ask on the next request.
 				return fmt.Errorf("%w: %w", cookiesession.ErrRevalidateLater, err)
+			}
+			if err != nil {
+				return fmt.Errorf("unchecked for too long: %w", err) // fail closed
 			}
 			if gen != current {
 				return errors.New("signed out everywhere")
@@ -71,26 +83,34 @@ func ExampleConfig_revalidate() {
 		s.Get("user", &user)
 		fmt.Printf("user %q\n", user)
 	}))
+	login := func() *http.Cookie {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("POST", "/login", nil))
+		return rec.Result().Cookies()[0]
+	}
 	get := func(c *http.Cookie) {
 		req := httptest.NewRequest("GET", "/", nil)
 		req.AddCookie(c)
 		h.ServeHTTP(httptest.NewRecorder(), req)
 	}
 
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("POST", "/login", nil))
-	cookie := rec.Result().Cookies()[0]
+	cookie := login()
 	get(cookie)
 
 	db.down = true
 	get(cookie) // kept while the database cannot answer
+	now = func() time.Time { return time.Now().Add(time.Hour) }
+	get(cookie) // an hour into the outage: ended
 
-	db.down = false
+	db.down, now = false, time.Now
+	cookie = login()
 	db.generation["alice"]++ // alice changes her password on another device
 	get(cookie)
 	// Output:
 	// user "alice"
 	// user "alice"
+	// session ended: cookiesession: invalid cookie: revalidation failed: unchecked for too long: database unreachable
+	// user ""
 	// session ended: cookiesession: invalid cookie: revalidation failed: signed out everywhere
 	// user ""
 }

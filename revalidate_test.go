@@ -258,6 +258,45 @@ func TestRevalidateConfig(t *testing.T) {
 	}
 }
 
+// TestNewWholeSeconds checks that New refuses durations that the sealed
+// times, in whole seconds, could not keep: 500ms would check on every
+// request, 1.9s every second.
+func TestNewWholeSeconds(t *testing.T) {
+	hook := func(*http.Request, *cookiesession.Session) error { return nil }
+	tests := []struct {
+		name  string
+		cfg   cookiesession.Config
+		field string // the field the error names; "" if New accepts cfg
+	}{
+		{"RevalidateEvery 500ms", cookiesession.Config{Revalidate: hook, RevalidateEvery: 500 * time.Millisecond}, "RevalidateEvery"},
+		{"RevalidateEvery 1.9s", cookiesession.Config{Revalidate: hook, RevalidateEvery: 1900 * time.Millisecond}, "RevalidateEvery"},
+		{"RevalidateEvery 1ns", cookiesession.Config{Revalidate: hook, RevalidateEvery: 1}, "RevalidateEvery"},
+		{"Lifetime 1.5s", cookiesession.Config{Lifetime: 1500 * time.Millisecond}, "Lifetime"},
+		{"Lifetime 500ms", cookiesession.Config{Lifetime: 500 * time.Millisecond}, "Lifetime"},
+		{"Lifetime 24h and 1ms", cookiesession.Config{Lifetime: 24*time.Hour + time.Millisecond}, "Lifetime"},
+		{"IdleTimeout 1.5s", cookiesession.Config{IdleTimeout: 1500 * time.Millisecond}, "IdleTimeout"},
+		{"IdleTimeout 999ms", cookiesession.Config{IdleTimeout: 999 * time.Millisecond}, "IdleTimeout"},
+		{"RevalidateEvery 1s", cookiesession.Config{Revalidate: hook, RevalidateEvery: time.Second}, ""},
+		{"RevalidateEvery 0", cookiesession.Config{Revalidate: hook}, ""},
+		{"Lifetime 2s, IdleTimeout 90s", cookiesession.Config{Lifetime: 2 * time.Second, IdleTimeout: 90 * time.Second}, ""},
+		{"ClockSkew is not counted", cookiesession.Config{ClockSkew: 1500 * time.Millisecond}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := cookiesession.New(freshRing(t), tc.cfg)
+			switch {
+			case tc.field == "" && err != nil:
+				t.Fatalf("got %v, want nil", err)
+			case tc.field == "":
+			case m != nil || err == nil:
+				t.Fatalf("got a Manager and error %v, want no Manager and an error", err)
+			case !strings.Contains(err.Error(), tc.field) || !strings.Contains(err.Error(), "whole"):
+				t.Errorf("got error %q, want one that says %s must be whole seconds", err, tc.field)
+			}
+		})
+	}
+}
+
 func TestRevalidateStats(t *testing.T) {
 	var c checker
 	m := mustNew(t, freshRing(t), cookiesession.Config{Revalidate: c.revalidate})
@@ -278,8 +317,8 @@ func TestRevalidateStats(t *testing.T) {
 
 // TestRevalidateFailsClosed checks the paths on which a session could
 // escape a failed or unfinished check: a session first used after the
-// response's headers went out, another goroutine reading it while the hook
-// runs, and a hook that panics.
+// response's headers went out, and another goroutine reading it while the
+// hook runs. TestRevalidatePanicOverHTTP covers a hook that panics.
 func TestRevalidateFailsClosed(t *testing.T) {
 	t.Run("first use after the headers went out", func(t *testing.T) {
 		m := mustNew(t, freshRing(t), cookiesession.Config{
@@ -323,25 +362,6 @@ func TestRevalidateFailsClosed(t *testing.T) {
 			t.Errorf("a goroutine reading during the check: got user %q, want the ended session's empty one", other)
 		}
 	})
-
-	t.Run("a panic in the hook", func(t *testing.T) {
-		m := mustNew(t, freshRing(t), cookiesession.Config{
-			Revalidate: func(*http.Request, *cookiesession.Session) error { panic("database driver bug") },
-		})
-		cookie := mint(t, m)
-		var user string
-		var recovered any
-		resp := serve(wrap(m, func(w http.ResponseWriter, r *http.Request, s *cookiesession.Session) {
-			func() {
-				defer func() { recovered = recover() }()
-				s.Has("user")
-			}()
-			user = userOf(s) // the session is unlocked and ended
-		}), "__Host-session="+cookie)
-		if recovered == nil || user != "" || cookieAction(t, resp) != "delete" {
-			t.Errorf("got panic %v, user %q, cookie %q; want the panic, no user, the cookie deleted", recovered, user, cookieAction(t, resp))
-		}
-	})
 }
 
 // TestRevalidateMigrated checks that a session made from a legacy cookie is
@@ -371,4 +391,54 @@ func TestRevalidateMigrated(t *testing.T) {
 			t.Errorf("got Set-Cookie %s=…, max-age %d; want only deletions", sc.Name, sc.MaxAge)
 		}
 	}
+}
+
+// TestRevalidatedAt checks what Session.RevalidatedAt reports: the issued-at
+// time until a check is recorded, the time of the last check that passed
+// (in the hook, the one before the running check), and no change when the
+// hook defers.
+func TestRevalidatedAt(t *testing.T) {
+	inBubble(t, 0, func(t *testing.T) {
+		var c checker
+		var inHook time.Time
+		m := mustNew(t, freshRing(t), cookiesession.Config{
+			RevalidateEvery: 10 * time.Minute,
+			Revalidate: func(r *http.Request, s *cookiesession.Session) error {
+				inHook = s.RevalidatedAt()
+				return c.revalidate(r, s)
+			},
+		})
+		issued := time.Now()
+		b := newBrowser()
+		b.do(t, wrap(m, func(w http.ResponseWriter, r *http.Request, s *cookiesession.Session) { s.Set("user", "alice") }))
+		var got time.Time
+		read := wrap(m, func(w http.ResponseWriter, r *http.Request, s *cookiesession.Session) { got = s.RevalidatedAt() })
+		steps := []struct {
+			at             time.Duration
+			verdict        error
+			wantInHook     time.Duration // -1 if the hook does not run
+			wantAfterwards time.Duration
+		}{
+			{at: 5 * time.Minute, wantInHook: -1, wantAfterwards: 0},
+			{at: 10 * time.Minute, verdict: cookiesession.ErrRevalidateLater, wantInHook: 0, wantAfterwards: 0},
+			{at: 11 * time.Minute, wantInHook: 0, wantAfterwards: 11 * time.Minute},
+			{at: 12 * time.Minute, wantInHook: -1, wantAfterwards: 11 * time.Minute},
+			{at: 21 * time.Minute, wantInHook: 11 * time.Minute, wantAfterwards: 21 * time.Minute},
+		}
+		for _, st := range steps {
+			time.Sleep(time.Until(issued.Add(st.at)))
+			c.set(st.verdict)
+			inHook = time.Time{}
+			b.do(t, read)
+			if want := issued.Add(st.wantInHook); st.wantInHook >= 0 && !inHook.Equal(want) {
+				t.Errorf("at %v: the hook saw RevalidatedAt %v, want %v", st.at, inHook, want)
+			}
+			if st.wantInHook < 0 && !inHook.IsZero() {
+				t.Errorf("at %v: the hook ran, want no check", st.at)
+			}
+			if want := issued.Add(st.wantAfterwards); !got.Equal(want) {
+				t.Errorf("at %v: got RevalidatedAt %v, want %v", st.at, got, want)
+			}
+		}
+	})
 }

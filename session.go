@@ -41,13 +41,16 @@ type Session struct {
 	p         payload
 	size      int      // p.plainLen(), kept up to date
 	key       *ringKey // the key that opened the cookie; nil if new
+	opened    uint8    // 1 + the index in candidates of the value that opened; 0 if none
 	isNew     bool
 	changed   bool // values or flashes changed, or times reset
 	dirty     bool // the cookie must be written
 	destroyed bool
 	committed bool
-	migrated  bool // made from a legacy cookie, which the response deletes
-	carried   bool // the request carried a cookie or token of the session's name
+	migrated  bool     // made from a legacy cookie, which the response deletes
+	carried   bool     // the request carried a cookie or token of the session's name
+	chunks    chunkSet // the chunk cookies (Name.1 and on) the request carried
+	cookies   int      // how many cookies the session came in: 1, or its chunks
 }
 
 // maxCandidates is how many cookies of the session's name load tries.
@@ -95,26 +98,30 @@ func (s *Session) load(now time.Time) error {
 	s.loaded = true
 	s.via = s.m.transportOf(s.req)
 	var buf [maxCandidates]string
-	var firstErr error
 	var p, best payload
 	var bestKey *ringKey
-	candidates := s.candidates(buf[:0])
+	candidates, firstErr := s.candidates(buf[:0])
 	s.carried = len(candidates) > 0
-	for _, v := range candidates {
-		k, err := s.m.codec.open(&p, s.m.cfg.Name, v, s.via, now)
+	var chunks *chunks
+	if s.via == viaCookie && len(s.m.chunkNames) > 1 {
+		chunks = s.m.readChunks(s.req.Header)
+		s.chunks = chunks.carried
+	}
+	for i, v := range candidates {
+		k, cookies, err := s.open(&p, v, chunks, now)
 		if err != nil {
 			firstErr = cmp.Or(firstErr, err)
 			continue
 		}
 		if bestKey == nil || p.renewedAt > best.renewedAt || (p.renewedAt == best.renewedAt && p.issuedAt > best.issuedAt) {
-			best, bestKey = p, k
+			best, bestKey, s.cookies, s.opened = p, k, cookies, uint8(i+1)
 		}
 	}
 	if bestKey != nil {
 		s.p, s.key = best, bestKey
 		s.size = s.p.plainLen()
 		// A cookie sealed under an old key or in an old format is re-sealed.
-		s.dirty = s.key != s.m.keys.primary() || s.p.version != version2 || s.m.renewalDue(&s.p, now)
+		s.dirty = s.key != s.m.keys.primary() || s.p.version == version1 || s.m.renewalDue(&s.p, now)
 		return nil
 	}
 	s.reset(now)
@@ -124,21 +131,40 @@ func (s *Session) load(now time.Time) error {
 	return firstErr
 }
 
-// candidates appends to dst, up to its capacity, the distinct values of
-// the request's session cookies, or of its token header for a token
-// request. Browsers send a few cookies of one name (other paths or
-// domains); more, or the same value again, is not worth decrypting.
-func (s *Session) candidates(dst []string) []string {
-	if s.via == viaHeader {
-		for v := range tokenValues(s.req.Header, s.m.cfg.TokenHeader) {
-			dst = addCandidate(dst, v)
+// open opens v, the value of the cookie called Name or a token, into p, and
+// returns the key that opened it and how many cookies it came in. The first
+// chunk of a session split over several cookies is joined with the others,
+// from c.
+func (s *Session) open(p *payload, v string, c *chunks, now time.Time) (*ringKey, int, error) {
+	if n := chunkCount(v); n > 0 && s.via == viaCookie {
+		joined, err := joinChunks(s.m.chunkNames, v, n, c)
+		if err != nil {
+			return nil, 0, err
 		}
-	} else {
-		for v := range cookieValues(s.req.Header, s.m.cfg.Name) {
-			dst = addCandidate(dst, v)
-		}
+		k, err := s.m.codec.open(p, s.m.cfg.Name, joined, viaCookie, n, now)
+		return k, n, err
 	}
-	return dst
+	k, err := s.m.codec.open(p, s.m.cfg.Name, v, s.via, 1, now)
+	return k, 1, err
+}
+
+// candidates appends to dst, up to its capacity, the distinct values of
+// the request's session cookies, or its token for a token request.
+// Browsers send a few cookies of one name (other paths or domains); more,
+// or the same value again, is not worth decrypting. A token request that
+// carries several tokens has none: it gets the error.
+func (s *Session) candidates(dst []string) ([]string, error) {
+	if s.via == viaHeader {
+		tok, err := requestToken(s.req.Header, s.m.cfg.TokenHeader)
+		if tok != "" {
+			dst = append(dst, tok)
+		}
+		return dst, err
+	}
+	for v := range cookieValues(s.req.Header, s.m.cfg.Name) {
+		dst = addCandidate(dst, v)
+	}
+	return dst, nil
 }
 
 // addCandidate appends v to dst unless dst is full or holds v already.
@@ -340,6 +366,15 @@ func (s *Session) destroy(now time.Time) {
 // keeping its values and flashes. Call it when a user logs in or gains
 // privileges, so that a session ID planted before (session fixation) is
 // worth nothing afterwards.
+//
+// Unlike express-session's regenerate(), which gives an empty session,
+// Regenerate keeps the values, so that a cart filled before login can
+// survive it. At login, call [Session.Clear] too, so that nothing of the
+// previous session (on a shared browser, another user's) carries over:
+//
+//	s.Regenerate()
+//	s.Clear()
+//	err := s.Set("user", user)
 func (s *Session) Regenerate() {
 	s.lockToChange()
 	defer s.mu.Unlock()
@@ -432,12 +467,16 @@ func (s *Session) IsPopulated() bool {
 	return s.populated()
 }
 
-// Size returns the length the session's cookie has when written: its name
-// plus its value, to compare with [MaxCookieSize].
+// Size returns the length the session's cookies have when written: their
+// names plus their values, to compare with [MaxCookieSize], or with
+// [Config.MaxSize] for a session split over several cookies. Such a session
+// takes ceil(Size/MaxCookieSize) cookies, each but the last exactly
+// MaxCookieSize bytes.
 func (s *Session) Size() int {
 	s.lock()
 	defer s.mu.Unlock()
-	return len(s.m.cfg.Name) + encodedLen(s.size)
+	_, size := s.m.layout(s.size)
+	return size
 }
 
 func (s *Session) populated() bool { return len(s.p.entries) > 0 || len(s.p.flashes) > 0 }
@@ -457,11 +496,11 @@ func (s *Session) find(key string) (int, bool) {
 	return slices.BinarySearchFunc(s.p.entries, key, func(e entry, k string) int { return cmp.Compare(e.key, k) })
 }
 
-// fits returns a *SizeError if a plaintext of size bytes would make the
-// cookie too large, naming the largest entries (counting the pending one).
+// fits returns a *SizeError if a plaintext of size bytes would not fit in
+// the cookies the Manager allows, naming the largest entries (counting the
+// pending one).
 func (s *Session) fits(size int, key string, valueLen int) error {
-	total := len(s.m.cfg.Name) + encodedLen(size)
-	if total <= MaxCookieSize {
+	if s.m.fits(size) {
 		return nil
 	}
 	type sized struct {
@@ -479,16 +518,18 @@ func (s *Session) fits(size int, key string, valueLen int) error {
 	for _, e := range all[:min(3, len(all))] {
 		largest = append(largest, fmt.Sprintf("%s (%d bytes)", e.key, e.n))
 	}
-	return &SizeError{Name: s.m.cfg.Name, Size: total, Limit: MaxCookieSize, Largest: largest}
+	_, total := s.m.layout(size)
+	return &SizeError{Name: s.m.cfg.Name, Size: total, Limit: s.m.limit, Largest: largest}
 }
 
 // commitment is what a response must carry for its session.
 type commitment struct {
-	value        string // the Set-Cookie line, or for a token the token ("" ends the session)
-	token        bool   // the session travels as a token
-	write        bool   // value must be written
-	read         bool   // the session was read, so the response varies on it
-	deleteLegacy bool   // the session came from a legacy cookie, which the response deletes
+	value        string   // the Set-Cookie line, or for a token the token ("" ends the session)
+	more         []string // further Set-Cookie lines: the other chunks, and deletions of unused ones
+	token        bool     // the session travels as a token
+	write        bool     // value must be written
+	read         bool     // the session was read, so the response varies on it
+	deleteLegacy bool     // the session came from a legacy cookie, which the response deletes
 }
 
 // commit decides, once, what the response must carry; afterwards it
@@ -511,16 +552,25 @@ func (s *Session) commit(now time.Time) (commitment, error) {
 	case s.populated() && (s.dirty || s.destroyed):
 		s.p.renewedAt = max(now.Unix(), s.p.issuedAt, s.p.checkedAt)
 		p = &s.p
-	case (s.destroyed || s.dirty && !s.isNew) && s.carried:
+	case s.destroyed || s.dirty && !s.isNew:
 		// Destroyed, or emptied by Delete, Clear or Flashes: delete the
-		// cookie the request carried. A request that carried none (such as
-		// a cross-site one, which SameSite withheld it from) deletes
+		// cookies the request carried. A request that carried none (such
+		// as a cross-site one, which SameSite withheld them from) deletes
 		// nothing, so that it cannot sign the user out.
+		if !s.carried {
+			c.more = s.deleteChunks(1)
+			return c, nil
+		}
 	default:
+		// Nothing to write; a valid session's chunks beyond its count are
+		// left from an earlier, larger write: delete them.
+		if !s.isNew {
+			c.more = s.deleteChunks(s.cookies)
+		}
 		return c, nil
 	}
 	var err error
-	c.value, err = s.m.sealed(p, s.via, now)
+	c.value, c.more, err = s.m.sealed(p, s.via, now)
 	if err != nil {
 		return c, err
 	}
@@ -528,7 +578,22 @@ func (s *Session) commit(now time.Time) (commitment, error) {
 	if p != nil {
 		s.count()
 	}
+	if s.via == viaCookie {
+		c.more = append(c.more, s.deleteChunks(1+len(c.more))...)
+	}
 	return c, nil
+}
+
+// deleteChunks returns the Set-Cookie lines that delete the chunk cookies
+// the request carried from index from on.
+func (s *Session) deleteChunks(from int) []string {
+	var lines []string
+	for i := max(from, 1); i < len(s.m.chunkNames); i++ {
+		if s.chunks.has(i) {
+			lines = append(lines, s.m.deletes[i])
+		}
+	}
+	return lines
 }
 
 // count adds a write of s to its Manager's statistics.
@@ -543,7 +608,7 @@ func (s *Session) count() {
 		if s.key != s.m.keys.primary() {
 			c.resealed.Add(1)
 		}
-		if s.p.version != version2 {
+		if s.p.version == version1 {
 			c.upgraded.Add(1)
 		}
 	}

@@ -39,6 +39,13 @@ func (b *browser) do(tb testing.TB, h http.Handler) *http.Response {
 		cookies = append(cookies, n+"="+b.jar[n])
 	}
 	resp := serve(h, cookies...)
+	b.keep(tb, resp)
+	return resp
+}
+
+// keep stores the cookies resp sets, and drops those it deletes.
+func (b *browser) keep(tb testing.TB, resp *http.Response) {
+	tb.Helper()
 	for _, c := range setCookies(tb, resp) {
 		if c.MaxAge < 0 {
 			delete(b.jar, c.Name)
@@ -46,7 +53,6 @@ func (b *browser) do(tb testing.TB, h http.Handler) *http.Response {
 			b.jar[c.Name] = c.Value
 		}
 	}
-	return resp
 }
 
 // probe is a handler whose body can be swapped between requests.

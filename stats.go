@@ -50,18 +50,22 @@ type Stats struct {
 	Dropped  uint64 `json:"dropped"`
 }
 
-// RevalidationStats counts the outcomes of [Config.Revalidate].
+// RevalidationStats counts the outcomes of [Config.Revalidate]: Passed,
+// Failed and Deferred count the hook's calls, and Coalesced the checks
+// that another request's call answered.
 type RevalidationStats struct {
-	Passed   uint64 `json:"passed"`   // the hook returned nil
-	Failed   uint64 `json:"failed"`   // the hook ended the session
-	Deferred uint64 `json:"deferred"` // the hook returned ErrRevalidateLater
+	Passed    uint64 `json:"passed"`    // the hook returned nil
+	Failed    uint64 `json:"failed"`    // the hook ended the session: an error or a panic
+	Deferred  uint64 `json:"deferred"`  // the hook returned ErrRevalidateLater
+	Coalesced uint64 `json:"coalesced"` // a request took the verdict of another's check of the same cookie or token
 }
 
-// reasons lists every Reason, in the order of FORMAT.md's rules and then
-// the reasons that policy adds.
+// reasons lists every Reason, in the order of FORMAT.md's rules, then the
+// refusal of several tokens, then the reasons that policy adds.
 var reasons = [...]Reason{
-	ReasonTooLong, ReasonMalformed, ReasonTooShort, ReasonVersion, ReasonUnknownKey,
-	ReasonAuth, ReasonPlaintext, ReasonFuture, ReasonExpired, ReasonRevalidation, ReasonLegacy,
+	ReasonChunks, ReasonTooLong, ReasonMalformed, ReasonTooShort, ReasonVersion, ReasonUnknownKey,
+	ReasonAuth, ReasonPlaintext, ReasonFuture, ReasonExpired, ReasonSeveralTokens,
+	ReasonRevalidation, ReasonLegacy,
 }
 
 // counters are a Manager's statistics. Each is one atomic add where it
@@ -69,7 +73,7 @@ var reasons = [...]Reason{
 // that only reads its session adds nothing here.
 type counters struct {
 	issued, resealed, upgraded, tooLarge atomic.Uint64
-	passed, failed, deferred             atomic.Uint64
+	passed, failed, deferred, coalesced  atomic.Uint64
 	migrated, dropped                    atomic.Uint64
 	invalid                              [len(reasons)]atomic.Uint64
 }
@@ -100,6 +104,7 @@ func (m *Manager) Stats() Stats {
 		TooLarge: c.tooLarge.Load(),
 		Revalidation: RevalidationStats{
 			Passed: c.passed.Load(), Failed: c.failed.Load(), Deferred: c.deferred.Load(),
+			Coalesced: c.coalesced.Load(),
 		},
 		Migrated: c.migrated.Load(),
 		Dropped:  c.dropped.Load(),

@@ -133,6 +133,12 @@ func TestStatsJSON(t *testing.T) {
 			t.Errorf("JSON has no %q: %s", field, body)
 		}
 	}
+	revalidation, _ := got["revalidation"].(map[string]any)
+	for _, field := range []string{"passed", "failed", "deferred", "coalesced"} {
+		if _, ok := revalidation[field]; !ok {
+			t.Errorf("JSON's revalidation has no %q: %s", field, body)
+		}
+	}
 	keys, _ := got["keys"].([]any)
 	if len(keys) != 1 {
 		t.Fatalf("keys: got %v, want one key", got["keys"])
@@ -144,10 +150,10 @@ func TestStatsJSON(t *testing.T) {
 	}
 	invalid, _ := got["invalid"].(map[string]any)
 	every := []cookiesession.Reason{
-		cookiesession.ReasonTooLong, cookiesession.ReasonMalformed, cookiesession.ReasonTooShort,
+		cookiesession.ReasonChunks, cookiesession.ReasonTooLong, cookiesession.ReasonMalformed, cookiesession.ReasonTooShort,
 		cookiesession.ReasonVersion, cookiesession.ReasonUnknownKey, cookiesession.ReasonAuth,
 		cookiesession.ReasonPlaintext, cookiesession.ReasonFuture, cookiesession.ReasonExpired,
-		cookiesession.ReasonRevalidation, cookiesession.ReasonLegacy,
+		cookiesession.ReasonSeveralTokens, cookiesession.ReasonRevalidation, cookiesession.ReasonLegacy,
 	}
 	for _, r := range every {
 		want := 0.0

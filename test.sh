@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of every module: formatting, go vet, the race-enabled tests,
-# a short run of each fuzz target, and the root module's tests again on the
-# oldest Go that go.mod claims (go1.25.0, fetched through the Go module proxy
-# by the go command).
+# a short run of each fuzz target of every package of the root module, and
+# the root module's tests again on the oldest Go that go.mod claims
+# (go1.25.0, fetched through the Go module proxy by the go command).
 #
 # FUZZTIME sets each fuzz target's run: default 20000x, twenty thousand
 # inputs. A count, not a duration: on a busy machine a duration can end a
@@ -65,13 +65,29 @@ vet_and_test() {
 	(cd "$1" && go vet ./... && go test -race -count=1 ./...)
 }
 
+# fuzz_targets prints "package target" for each fuzz target of every
+# package of the root module: go test -list prints a package's targets,
+# then its "ok" line.
+fuzz_targets() {
+	go test -list '^Fuzz' ./... | awk '/^Fuzz/ { names[n++] = $1; next } /^ok/ { for (i = 0; i < n; i++) print $2, names[i]; n = 0 }'
+}
+
+# fuzz_all runs each target of $fuzz_list for FUZZTIME, every one even if
+# one before it failed, and fails if any failed or none was found.
 fuzz_all() {
-	local target targets
-	targets=$(go test -list '^Fuzz' . | grep '^Fuzz')
-	for target in $targets; do
-		echo "== fuzz $target, -fuzztime ${FUZZTIME:-20000x}"
-		go test -run '^$' -fuzz "^${target}\$" -fuzztime "${FUZZTIME:-20000x}" . || return 1
-	done
+	local pkg target failures=()
+	if [ "$fuzz_list_status" -ne 0 ] || [ -z "$fuzz_list" ]; then
+		echo "no fuzz targets listed: go test -list failed or found none"
+		return 1
+	fi
+	while read -r pkg target; do
+		echo "== fuzz $target in $pkg, -fuzztime ${FUZZTIME:-20000x}"
+		go test -run '^$' -fuzz "^${target}\$" -fuzztime "${FUZZTIME:-20000x}" "$pkg" || failures+=("$target")
+	done <<<"$fuzz_list"
+	if [ "${#failures[@]}" -ne 0 ]; then
+		echo "fuzz targets that failed: ${failures[*]}"
+		return 1
+	fi
 }
 
 oldest=$(go list -m -f '{{.GoVersion}}')
@@ -84,7 +100,13 @@ step gofmt "gofmt -l" check_format
 for m in "${modules[@]}"; do
 	step "$m" "go vet, go test -race" vet_and_test "$m"
 done
-step fuzz "each target, -fuzztime ${FUZZTIME:-20000x}" fuzz_all
+fuzz_list_status=0
+fuzz_list=$(fuzz_targets) || fuzz_list_status=$?
+fuzz_count=0
+[ -n "$fuzz_list" ] && fuzz_count=$(wc -l <<<"$fuzz_list")
+fuzz_packages=0
+[ -n "$fuzz_list" ] && fuzz_packages=$(cut -d' ' -f1 <<<"$fuzz_list" | sort -u | wc -l)
+step fuzz "$fuzz_count targets in $fuzz_packages packages, each -fuzztime ${FUZZTIME:-20000x}" fuzz_all
 step "go${oldest}" "go test ./... in the root module" test_oldest
 
 echo

@@ -2,7 +2,6 @@ package cookiesession
 
 import (
 	"fmt"
-	"iter"
 	"net/http"
 	"net/textproto"
 	"slices"
@@ -14,6 +13,10 @@ import (
 // Config.TokenHeader, both ways. The token is the same sealed value as a
 // cookie, except that format v2 binds the transport into the seal, so a
 // token does not open as a cookie, nor a cookie as a token.
+
+// ReasonSeveralTokens is the reason a token request is refused when it
+// carries two distinct tokens: ambiguous credentials, of which none is used.
+const ReasonSeveralTokens Reason = "several tokens"
 
 // reservedHeaders are header fields that HTTP, or this package, already
 // gives a meaning; a token in one of them would break it or be broken.
@@ -74,15 +77,27 @@ func (m *Manager) transportOf(r *http.Request) transport {
 	return viaCookie
 }
 
-// tokenValues yields the non-empty values of the token header, each
-// without the spaces and tabs around it (HTTP's optional whitespace; any
-// other byte makes the token malformed).
-func tokenValues(h http.Header, name string) iter.Seq[string] {
-	return func(yield func(string) bool) {
-		for _, v := range h[name] {
-			if v = strings.Trim(v, " \t"); v != "" && !yield(v) {
-				return
+// requestToken returns the token that h carries in the header name, or ""
+// if it carries none. The header is a list (RFC 9110 section 5.6.1): its
+// lines and their comma-separated elements, each without the spaces and
+// tabs around it, are the values sent, and empty ones send nothing. A
+// comma is never part of a token, so a comma-joined line is several
+// values. The same value sent again is one token; two distinct values are
+// ambiguous credentials, refused with ReasonSeveralTokens whatever they
+// hold, so that which one a request uses never depends on their order or
+// on what else an attacker can add to it.
+func requestToken(h http.Header, name string) (string, error) {
+	token := ""
+	for _, line := range h[name] {
+		for v := range strings.SplitSeq(line, ",") {
+			switch v = strings.Trim(v, " \t"); {
+			case v == "" || v == token:
+			case token == "":
+				token = v
+			default:
+				return "", invalid(ReasonSeveralTokens)
 			}
 		}
 	}
+	return token, nil
 }

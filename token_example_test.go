@@ -59,8 +59,17 @@ func ExampleConfig_tokenHeader() {
 	rec = httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	fmt.Println(rec.Code)
+
+	// Two tokens in one request are ambiguous, and refused.
+	req = httptest.NewRequest("GET", "/me", nil)
+	req.Header.Add("Session-Token", token)
+	req.Header.Add("Session-Token", "another")
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	fmt.Println(rec.Code)
 	// Output:
 	// token: true cookie: false no-store
 	// 200 alice
+	// 401
 	// 401
 }

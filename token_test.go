@@ -234,7 +234,7 @@ func TestTokenRotationAndExpiry(t *testing.T) {
 	if user != "alice" || !ok || resealed == "" {
 		t.Fatalf("old-key token: got user %q, token %v, want alice and a re-sealed token", user, ok)
 	}
-	if c, err := ringOf(t, newKey).Inspect("__Host-session", resealed, time.Now()); err != nil || c.Transport != "header" || c.KeyID != rotated.Stats().Keys[0].ID {
+	if c, err := ringOf(t, newKey).Inspect("__Host-session", resealed, time.Now()); err != nil || c.Transport != "token" || c.KeyID != rotated.Stats().Keys[0].ID {
 		t.Errorf("re-sealed token: got %+v, %v; want a token under the new key", c, err)
 	}
 
@@ -378,7 +378,7 @@ func TestTokenHTTP2(t *testing.T) {
 		tok = resp.Header.Get("Session-Token")
 	}
 	c, err := ring.Inspect("__Host-session", tok, time.Now())
-	if err != nil || string(c.Values["n"]) != "3" || c.Transport != "header" {
+	if err != nil || string(c.Values["n"]) != "3" || c.Transport != "token" {
 		t.Errorf("after 3 requests: got %+v, %v; want a token holding n=3", c, err)
 	}
 }

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -23,7 +24,7 @@ import (
 )
 
 const (
-	cookieName = "__Host-session"
+	cookieName = demoapp.CookieName
 	runTimeout = 60 * time.Second // the whole browser run
 )
 
@@ -156,7 +157,60 @@ func (b *browser) screenshot(t *testing.T, name string) {
 	t.Logf("screenshot: %s (%d bytes)", path, len(png))
 }
 
-var sessionFull = regexp.MustCompile(`^Session full: that note would make the cookie (\d+) bytes, over the 4096-byte limit; your previous notes are kept\.$`)
+var sessionFull = regexp.MustCompile(`^Session full: that note would make the cookies (\d+) bytes, over the 12288-byte limit of three; your previous notes are kept\.$`)
+
+// sessionCookies returns the cookies the browser holds for the demo's
+// session, the cookie and its chunks, sorted by name, after checking each
+// one's attributes and size.
+func (b *browser) sessionCookies(t *testing.T) []*network.Cookie {
+	t.Helper()
+	res, err := chromedp.Call(b.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{b.base}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cs []*network.Cookie
+	for _, c := range res.Cookies {
+		if c.Name == cookieName || strings.HasPrefix(c.Name, cookieName+".") {
+			checkCookieAttributes(t, c)
+			cs = append(cs, c)
+		}
+	}
+	slices.SortFunc(cs, func(a, b *network.Cookie) int { return strings.Compare(a.Name, b.Name) })
+	return cs
+}
+
+// checkJar checks that the browser holds the session's cookies as the
+// page's size panel lists them: their names, sizes and total.
+func (b *browser) checkJar(t *testing.T) []*network.Cookie {
+	t.Helper()
+	cs := b.sessionCookies(t)
+	var jar []string
+	total := 0
+	for _, c := range cs {
+		jar = append(jar, fmt.Sprintf("%s %d", c.Name, len(c.Name)+len(c.Value)))
+		total += len(c.Name) + len(c.Value)
+	}
+	panel := b.texts(t, "#chunks li")
+	for i, l := range panel {
+		panel[i] = strings.TrimSuffix(l, " bytes")
+	}
+	if !slices.Equal(jar, panel) {
+		t.Errorf("the browser holds %q, the page lists %q", jar, panel)
+	}
+	if len(cs) > 0 && b.text(t, "#size") != strconv.Itoa(total) {
+		t.Errorf("page shows %s bytes, the browser holds %d", b.text(t, "#size"), total)
+	}
+	return cs
+}
+
+// values returns the cookies' values by name.
+func values(cs []*network.Cookie) map[string]string {
+	m := map[string]string{}
+	for _, c := range cs {
+		m[c.Name] = c.Value
+	}
+	return m
+}
 
 // TestDemoInBrowser walks through the demo as a user would, checking at
 // each step what the browser stored. The steps share one browser and run
@@ -276,41 +330,35 @@ func TestDemoInBrowser(t *testing.T) {
 	})
 
 	var kept []string
-	step("notes grow the cookie until the library refuses, and the old cookie stays", func(t *testing.T) {
+	addNotes := func(t *testing.T, first, last int, stop func(cookies int) bool) (refused bool) {
 		filler := strings.Repeat("A cookie holds about four kilobytes. ", 8)
-		for i := 1; i <= 30; i++ {
-			before := b.cookie(t)
+		for i := first; i <= last; i++ {
+			before := values(b.sessionCookies(t))
 			note := fmt.Sprintf("Note %d. %s", i, strings.TrimSpace(filler))
 			b.do(t, chromedp.SetValue(chromedp.CSS("#note"), note))
 			status := b.submit(t, "#add-note")
 			if status == http.StatusOK {
 				kept = append(kept, note)
+				cs := b.checkJar(t)
+				if stop(len(cs)) {
+					return false
+				}
 				continue
 			}
 			if status != http.StatusUnprocessableEntity {
 				t.Fatalf("note %d: got %d, want 200 or 422", i, status)
 			}
 			t.Logf("note %d refused after %d were kept", i, len(kept))
-			if len(kept) < 2 {
-				t.Fatalf("refused after %d notes, want at least 2 to fit", len(kept))
-			}
 			errs := b.texts(t, ".flash.error")
 			if len(errs) != 1 || !sessionFull.MatchString(errs[0]) {
 				t.Fatalf("page after refusal: got errors %q, want the session-full message", errs)
 			}
 			m := sessionFull.FindStringSubmatch(errs[0])
-			if n, _ := strconv.Atoi(m[1]); n <= cookiesession.MaxCookieSize {
-				t.Errorf("refusal names %d bytes, want more than %d", n, cookiesession.MaxCookieSize)
+			if n, _ := strconv.Atoi(m[1]); n <= 3*cookiesession.MaxCookieSize {
+				t.Errorf("refusal names %d bytes, want more than %d", n, 3*cookiesession.MaxCookieSize)
 			}
-			after := b.cookie(t)
-			if after == nil {
-				t.Fatal("the browser lost its cookie on the refused note")
-			}
-			if after.Value != before.Value {
-				t.Errorf("the browser's cookie changed on the refused note; it must keep the previous one")
-			}
-			if len(after.Name)+len(after.Value) > cookiesession.MaxCookieSize {
-				t.Errorf("kept cookie is %d bytes, over the limit", len(after.Name)+len(after.Value))
+			if after := values(b.checkJar(t)); !maps.Equal(after, before) {
+				t.Errorf("the browser's cookies changed on the refused note; it must keep the previous ones")
 			}
 			if got := b.texts(t, "#notes li"); !slices.Equal(got, kept) {
 				t.Errorf("page lists %d notes, want the %d kept", len(got), len(kept))
@@ -318,13 +366,24 @@ func TestDemoInBrowser(t *testing.T) {
 			if got := run(t, b, chromedp.Value(chromedp.CSS("#note"))); got != note {
 				t.Errorf("the refused note is not kept in the form")
 			}
-			b.screenshot(t, "demo-notes-full.png")
-			return
+			return true
 		}
 		t.Fatalf("no note refused after %d notes", len(kept))
+		return false
+	}
+
+	step("notes grow the session over one, two, three cookies until the library refuses, and the old cookies stay", func(t *testing.T) {
+		most := 0
+		if !addNotes(t, 1, 60, func(cookies int) bool { most = max(most, cookies); return false }) {
+			t.Fatal("no note refused")
+		}
+		if most != 3 {
+			t.Errorf("the session took at most %d cookies, want 3", most)
+		}
+		b.screenshot(t, "demo-notes-full.png")
 	})
 
-	step("the server still opens the kept cookie", func(t *testing.T) {
+	step("the server still opens the kept cookies", func(t *testing.T) {
 		// Follow the page's link to the panel's JSON, as a user would.
 		if status := b.submit(t, `a[href="/api/session"]`); status != http.StatusOK {
 			t.Fatalf("GET /api/session: got %d, want 200", status)
@@ -333,23 +392,42 @@ func TestDemoInBrowser(t *testing.T) {
 		if p.User != "bob" || p.New || !slices.Equal(p.Notes, kept) {
 			t.Errorf("GET /api/session: got user %q, new %v, %d notes; want bob's session with the %d kept notes", p.User, p.New, len(p.Notes), len(kept))
 		}
-		if c := b.cookie(t); c == nil || p.Size != len(c.Name)+len(c.Value) {
-			t.Errorf("server reports a %d-byte cookie, not the browser's", p.Size)
+		total := 0
+		for _, c := range b.sessionCookies(t) {
+			total += len(c.Name) + len(c.Value)
+		}
+		if p.Size != total || len(p.Cookies) != 3 {
+			t.Errorf("server reports %d bytes in %d cookies, the browser holds %d", p.Size, len(p.Cookies), total)
 		}
 	})
 
-	step("sign out at the end deletes the cookie", func(t *testing.T) {
+	step("clearing the notes goes back to one cookie and deletes the chunks", func(t *testing.T) {
 		if status := b.open(t, "/"); status != http.StatusOK {
 			t.Fatalf("GET /: got %d, want 200", status)
 		}
+		if status := b.submit(t, "#clear-notes"); status != http.StatusOK {
+			t.Fatalf("page after clearing: got %d, want 200", status)
+		}
+		kept = nil
+		if cs := b.checkJar(t); len(cs) != 1 || cs[0].Name != cookieName {
+			t.Errorf("after clearing: the browser holds %d cookies of the session, want %s alone", len(cs), cookieName)
+		}
+	})
+
+	step("sign out deletes every chunk", func(t *testing.T) {
+		addNotes(t, 1, 60, func(cookies int) bool { return cookies == 3 })
+		if n := len(b.sessionCookies(t)); n != 3 {
+			t.Fatalf("before sign-out: %d cookies, want 3", n)
+		}
 		signOut(t, b)
 	})
+
 	t.Logf("browser walk took %v", time.Since(start).Round(time.Millisecond))
 }
 
 func checkCookieAttributes(t *testing.T, c *network.Cookie) {
 	t.Helper()
-	if c.Name != cookieName || !c.HTTPOnly || !c.Secure || c.SameSite != network.CookieSameSiteLax || c.Path != "/" {
+	if !strings.HasPrefix(c.Name, cookieName) || !c.HTTPOnly || !c.Secure || c.SameSite != network.CookieSameSiteLax || c.Path != "/" {
 		t.Errorf("cookie %s: HttpOnly=%v Secure=%v SameSite=%q Path=%q; want %s, HttpOnly, Secure, SameSite=Lax, Path=/",
 			c.Name, c.HTTPOnly, c.Secure, c.SameSite, c.Path, cookieName)
 	}
@@ -366,8 +444,8 @@ func signOut(t *testing.T, b *browser) {
 	if got := b.texts(t, ".flash.info"); len(got) != 1 || !strings.HasPrefix(got[0], "Signed out") {
 		t.Errorf("flashes after sign-out: got %q", got)
 	}
-	if c := b.cookie(t); c != nil {
-		t.Errorf("the browser still holds %s after sign-out", c.Name)
+	if cs := b.sessionCookies(t); len(cs) > 0 {
+		t.Errorf("the browser still holds %d cookies of the session after sign-out: %s…", len(cs), cs[0].Name)
 	}
 	if b.count(t, "#login") != 1 {
 		t.Errorf("no sign-in form after sign-out")

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"text/tabwriter"
 	"time"
@@ -21,9 +23,9 @@ import (
 )
 
 // Cookies are not kept apart by port, so each app served on 127.0.0.1
-// here has a cookie name of its own.
+// here has a cookie name of its own, as the demo and the API example do.
 const (
-	apiCookie         = "__Host-api"
+	apiCookie         = apiapp.CookieName
 	unprotectedCookie = "__Host-unprotected"
 )
 
@@ -330,4 +332,91 @@ func (app *target) waitForNewCookie(t *testing.T, b *browser, old string) {
 		}
 	}
 	t.Fatalf("%s set its cookie, but the browser did not take the new one in 5s", app.name)
+}
+
+// TestAnotherPortIsInsideTheCookiesBoundary shows what CrossOriginProtection
+// cannot stop: another application on another port of the same host. The
+// browser, opening a page there by a plain navigation (no cross-origin
+// request at all), sends it the demo's session cookie, and takes the
+// cookie it sets in return, of the demo's name: here the session of a
+// user of its choosing (login CSRF).
+func TestAnotherPortIsInsideTheCookiesBoundary(t *testing.T) {
+	execPath := chromium(t)
+	h, err := demoapp.New(cookiesession.InsecureDevelopmentKeyRing())
+	if err != nil {
+		t.Fatal(err)
+	}
+	demo := httptest.NewServer(h)
+	t.Cleanup(demo.Close)
+
+	// mallory signs in to the demo, as anyone may, and keeps his cookie.
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := client.PostForm(demo.URL+"/login", url.Values{"user": {"mallory"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	var mallory string
+	for _, c := range res.Cookies() {
+		if c.Name == cookieName {
+			mallory = c.Value
+		}
+	}
+	if mallory == "" {
+		t.Fatalf("mallory's sign-in: got %d %v, want a session cookie", res.StatusCode, res.Header)
+	}
+
+	// The other application on this host, on another port.
+	// It records the navigation to its page; the browser's other requests
+	// (its favicon) come after the cookie it sets and are not the point.
+	var mu sync.Mutex
+	var navigated bool
+	var received, fetchSite string
+	var seen []string
+	neighbour := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, fmt.Sprintf("%s %s (Sec-Fetch-Site %q, %d cookies)", r.Method, r.URL.Path, r.Header.Get("Sec-Fetch-Site"), len(r.Cookies())))
+		if r.URL.Path == "/" && !navigated {
+			navigated = true
+			fetchSite = r.Header.Get("Sec-Fetch-Site")
+			if c, err := r.Cookie(cookieName); err == nil {
+				received = c.Value
+			}
+		}
+		mu.Unlock()
+		http.SetCookie(w, &http.Cookie{Name: cookieName, Value: mallory, Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, "<!doctype html><title>another application</title><p>another application on this host")
+	}))
+	t.Cleanup(neighbour.Close)
+
+	b := newBrowser(t, execPath, demo.URL)
+	b.open(t, "/")
+	b.do(t, chromedp.SendKeys(chromedp.CSS("#user"), "alice"))
+	b.submit(t, "#login")
+	alice := b.cookie(t)
+	if alice == nil || b.text(t, "#who") != "alice" {
+		t.Fatalf("alice's sign-in: got cookie %v and user %q, want alice signed in", alice != nil, b.text(t, "#who"))
+	}
+
+	goTo(t, b, neighbour.URL+"/")
+	mu.Lock()
+	got, site, requests := received, fetchSite, seen
+	mu.Unlock()
+	if !navigated {
+		t.Fatalf("the page on another port: no navigation to it reached the server; it saw %q", requests)
+	}
+	if got != alice.Value {
+		t.Errorf("the page on another port: got the demo's cookie %v, want alice's session cookie sent to it; the server saw %q", got != "", requests)
+	}
+	if site != "none" {
+		t.Errorf("the page on another port: got Sec-Fetch-Site %q, want none (a navigation the user made)", site)
+	}
+	if c := b.cookie(t); c == nil || c.Value != mallory {
+		t.Errorf("after the page on another port: got a cookie other than the one it set, want mallory's in the demo's place")
+	}
+	b.open(t, "/")
+	if who := b.text(t, "#who"); who != "mallory" {
+		t.Errorf("back on the demo: got user %q, want mallory, signed in by the other port", who)
+	}
 }

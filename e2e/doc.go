@@ -1,7 +1,9 @@
 // Package e2e drives the cookiesession examples in a real browser: the demo
 // (examples/demo) through a whole session, and the demo and the JSON API
 // (examples/api) against cross-site requests from pages served on another
-// port (another origin, the same site) and on localhost (another site).
+// port (another origin, the same site) and on localhost (another site),
+// and what no guard stops: a server on another port of the same host that
+// receives the demo's cookie and replaces it.
 // Chromium runs headless under the DevTools protocol, through
 // github.com/chromedp/chromedp. It is a module of its own so that the
 // library's module needs no browser driver.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -19,13 +20,13 @@ const (
 	fromValue     = "value"      // a bare value
 	fromCookie    = "cookie"     // name=value, alone or in a Cookie header
 	fromSetCookie = "set-cookie" // a Set-Cookie header
-	fromHeader    = "header"     // a token header
+	fromToken     = "token"      // a token header
 )
 
 // A found value is one cookie value or token that the input holds.
 type found struct {
-	from   string // fromValue, fromCookie, fromSetCookie or fromHeader
-	header string // for fromHeader, the header's name
+	from   string // fromValue, fromCookie, fromSetCookie or fromToken
+	header string // for fromToken, the header's name
 	value  string
 
 	// deletes is set for a Set-Cookie line that deletes the cookie and for
@@ -33,12 +34,54 @@ type found struct {
 	deletes bool
 }
 
-// A scanner finds the values of one cookie in inspect's input.
+// A scanner finds the values of one cookie in inspect's input, and of its
+// chunks: the cookies name.1, name.2 and so on that carry the rest of a
+// session split over several cookies.
 type scanner struct {
-	name   string    // the cookie's name
-	header string    // the token header's name; "" if not given
-	now    time.Time // for Set-Cookie's Expires
-	seen   []string  // names of other cookies met, for the error
+	name   string         // the cookie's name
+	header string         // the token header's name; "" if not given
+	now    time.Time      // for Set-Cookie's Expires
+	seen   []string       // names of other cookies met, for the error
+	chunks map[int]string // the chunks' values by index, from 1
+	twice  []string       // chunks met with two different values
+}
+
+// maxChunks is the most cookies a session may be split over.
+const maxChunks = 255
+
+// chunk records value if name is a chunk's name, name.1 to name.254, and
+// reports whether it is.
+func (s *scanner) chunk(name, value string) bool {
+	n, ok := strings.CutPrefix(name, s.name+".")
+	i, err := strconv.Atoi(n)
+	if !ok || err != nil || i < 1 || i >= maxChunks || strconv.Itoa(i) != n {
+		return false
+	}
+	if s.chunks == nil {
+		s.chunks = map[int]string{}
+	}
+	if old, ok := s.chunks[i]; ok && old != value && !slices.Contains(s.twice, name) {
+		s.twice = append(s.twice, name)
+	}
+	if _, ok := s.chunks[i]; !ok {
+		s.chunks[i] = value
+	}
+	return true
+}
+
+// withChunks returns v followed by the values of the chunks met, by index,
+// "" for any missing below the highest.
+func (s *scanner) withChunks(v string) []string {
+	values := []string{v}
+	for i := range s.chunks {
+		for len(values) <= i {
+			values = append(values, "")
+		}
+	}
+	for i, c := range s.chunks {
+		values[i] = c
+	}
+	return values
 }
 
 // readInput returns the argument, or standard input if there is none or it
@@ -105,7 +148,7 @@ func (s *scanner) line(l string, alone bool) ([]found, error) {
 	case isHeader && strings.EqualFold(name, "Set-Cookie"):
 		return s.setCookie(rest)
 	case isHeader && (alone || strings.EqualFold(name, s.header)):
-		return []found{{from: fromHeader, header: name, value: rest, deletes: rest == ""}}, nil
+		return []found{{from: fromToken, header: name, value: rest, deletes: rest == ""}}, nil
 	case isHeader, !alone:
 		return nil, nil
 	case strings.Contains(strings.TrimRight(l, "="), "="):
@@ -139,6 +182,9 @@ func (s *scanner) pairs(header string) []found {
 	var fs []found
 	for p := range strings.SplitSeq(header, ";") {
 		name, value, _ := strings.Cut(strings.TrimSpace(p), "=")
+		if s.chunk(name, unquote(value)) {
+			continue
+		}
 		if name != s.name {
 			s.saw(name)
 			continue
@@ -155,11 +201,14 @@ func (s *scanner) setCookie(header string) ([]found, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the Set-Cookie line: %v", err)
 	}
+	deletes := c.MaxAge < 0 || (c.MaxAge == 0 && !c.Expires.IsZero() && !c.Expires.After(s.now))
+	if !deletes && s.chunk(c.Name, c.Value) {
+		return nil, nil
+	}
 	if c.Name != s.name {
 		s.saw(c.Name)
 		return nil, nil
 	}
-	deletes := c.MaxAge < 0 || (c.MaxAge == 0 && !c.Expires.IsZero() && !c.Expires.After(s.now))
 	return []found{{from: fromSetCookie, value: c.Value, deletes: deletes}}, nil
 }
 

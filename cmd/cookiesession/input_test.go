@@ -33,14 +33,14 @@ func TestScan(t *testing.T) {
 			[]found{{from: fromSetCookie, value: v, deletes: true}}},
 		{"Set-Cookie expiring later", "", "Set-Cookie: __Host-session=" + v + "; Expires=Thu, 01 Jan 2099 00:00:01 GMT",
 			[]found{{from: fromSetCookie, value: v}}},
-		{"token header", "", "Session-Token: " + v, []found{{from: fromHeader, header: "Session-Token", value: v}}},
-		{"empty token header", "", "Session-Token:", []found{{from: fromHeader, header: "Session-Token", deletes: true}}},
+		{"token header", "", "Session-Token: " + v, []found{{from: fromToken, header: "Session-Token", value: v}}},
+		{"empty token header", "", "Session-Token:", []found{{from: fromToken, header: "Session-Token", deletes: true}}},
 		{"curl -i response", "",
 			"HTTP/1.1 200 OK\r\nCache-Control: no-store\r\nSet-Cookie: __Host-session=" + v + "; Path=/\r\nVary: Cookie\r\nContent-Length: 10\r\n\r\nvisits: 1\r\n",
 			[]found{{from: fromSetCookie, value: v}}},
 		{"response with a token", "Session-Token",
 			"HTTP/2 200\ncache-control: no-store\nsession-token: " + v + "\nvary: Cookie, Session-Token\n",
-			[]found{{from: fromHeader, header: "session-token", value: v}}},
+			[]found{{from: fromToken, header: "session-token", value: v}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

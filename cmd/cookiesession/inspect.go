@@ -30,7 +30,9 @@ VALUE may be:
 With no VALUE, or "-", inspect reads standard input, which may also hold a
 whole HTTP message as curl -i or curl -v prints it; there, the Cookie and
 Set-Cookie lines count, and the token header named by -header. Every cookie
-named COOKIE is opened. A token is opened with COOKIE too: a token is
+named COOKIE is opened. A session split over several cookies (Config.MaxCookies)
+is opened from all of them: give every Set-Cookie line of the response, or the
+whole Cookie line, and inspect joins COOKIE.1, COOKIE.2 and so on to COOKIE. A token is opened with COOKIE too: a token is
 sealed for the cookie name of the Manager that issued it.
 
 A cookie that does not open prints the reason on standard error: the
@@ -89,9 +91,12 @@ func (o *inspection) run(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	if len(s.twice) > 0 {
+		return fmt.Errorf("the input holds %s twice, with different values: give the cookies of one request or response", strings.Join(s.twice, ", "))
+	}
 	failed := false
 	for i, f := range values {
-		v := o.open(f)
+		v := o.open(f, s)
 		if o.json {
 			err = c.printJSON(o.report(v))
 		} else {
@@ -114,11 +119,15 @@ func (o *inspection) run(c *cli, args []string) error {
 	return nil
 }
 
-func (o *inspection) open(f found) opened {
+func (o *inspection) open(f found, s *scanner) opened {
 	if f.deletes {
 		return opened{found: f}
 	}
-	contents, err := o.ring.Inspect(o.name, f.value, o.at)
+	values := []string{f.value}
+	if f.from != fromToken {
+		values = s.withChunks(f.value)
+	}
+	contents, err := o.ring.InspectChunks(o.name, values, o.at)
 	return opened{found: f, contents: contents, err: err}
 }
 

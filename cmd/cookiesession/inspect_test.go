@@ -295,20 +295,20 @@ func TestInspectToken(t *testing.T) {
 	response.WriteString("HTTP/1.1 200 OK\r\n")
 	header.Write(&response)
 	tests := []struct {
-		name  string
-		stdin string
-		args  []string
+		name, from string
+		stdin      string
+		args       []string
 	}{
-		{"header line", "", []string{tokenHeader + ": " + token}},
-		{"bare token", "", []string{token}},
-		{"response with -header", response.String(), []string{"-header", tokenHeader}},
+		{"header line", fromToken, "", []string{tokenHeader + ": " + token}},
+		{"bare token", fromValue, "", []string{token}},
+		{"response with -header", fromToken, response.String(), []string{"-header", tokenHeader}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			ds, r := inspectJSON(t, ring.env(), tc.stdin, tc.args...)
 			wantExit(t, r, 0)
-			if len(ds) != 1 || ds[0].Contents == nil || ds[0].Contents.Transport != "header" {
-				t.Fatalf("got %+v, want the contents of a token", ds)
+			if len(ds) != 1 || ds[0].Contents == nil || ds[0].Contents.Transport != "token" || ds[0].From != tc.from {
+				t.Fatalf("got %+v, want the contents of a token, from %s", ds, tc.from)
 			}
 			if !reflect.DeepEqual(ds[0].Contents.Values, viaJSON(t, ring.keys, token).Values) {
 				t.Errorf("got values %s, want the session's", ds[0].Contents.Values)
@@ -316,7 +316,7 @@ func TestInspectToken(t *testing.T) {
 		})
 	}
 	r := run(t, ring.env(), "", "inspect", tokenHeader+": "+token)
-	if want := "cookie:      __Host-session, from a Session-Token header\nstatus:      valid\nformat:      v2, a token for a header\n"; !strings.HasPrefix(r.stdout, want) {
+	if want := "cookie:      __Host-session, from a Session-Token header\nstatus:      valid\nformat:      v2, a token\n"; !strings.HasPrefix(r.stdout, want) {
 		t.Errorf("got:\n%s\nwant it to start %q", r.stdout, want)
 	}
 	ended := mintToken(t, ring.keys, token, func(s *cookiesession.Session) error {

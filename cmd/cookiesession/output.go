@@ -19,7 +19,7 @@ func (v opened) describe() string {
 		return "a Set-Cookie header"
 	case fromCookie:
 		return "a cookie"
-	case fromHeader:
+	case fromToken:
 		return "a " + v.header + " header"
 	}
 	return "a value"
@@ -32,7 +32,7 @@ func (o *inspection) printContents(c *cli, v opened) {
 	}
 	line("cookie", "%s, from %s", o.name, v.describe())
 	switch {
-	case v.deletes && v.from == fromHeader:
+	case v.deletes && v.from == fromToken:
 		line("action", "the header is empty: the session ended and the client discards its token")
 		return
 	case v.deletes:
@@ -47,8 +47,9 @@ func (o *inspection) printContents(c *cli, v opened) {
 		return
 	}
 	ct := v.contents
-	if ct.Transport == "header" {
-		line("format", "v%d, a token for a header", ct.Version)
+	if ct.Cookies > 1 {
+		chunks := fmt.Sprintf("%s and %s.1 to %s.%d", o.name, o.name, o.name, ct.Cookies-1)
+		line("format", "v%d, a %s split over %d cookies: %s", ct.Version, ct.Transport, ct.Cookies, chunks)
 	} else {
 		line("format", "v%d, a %s", ct.Version, ct.Transport)
 	}
@@ -93,7 +94,7 @@ type report struct {
 
 type origin struct {
 	Cookie  string `json:"cookie"`
-	From    string `json:"from"`             // value, cookie, set-cookie or header
+	From    string `json:"from"`             // value, cookie, set-cookie or token
 	Header  string `json:"header,omitempty"` // for a token, the header's name
 	Deletes bool   `json:"deletes,omitempty"`
 }

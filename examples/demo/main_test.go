@@ -4,19 +4,19 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/cookiesession/cookiesession"
 	"github.com/cookiesession/cookiesession/examples/demo/demoapp"
 )
-
-const cookieName = "__Host-session"
 
 // client is a user agent with a cookie jar that does not follow redirects,
 // so each response's status and Set-Cookie can be checked.
@@ -86,13 +86,32 @@ func (c *client) postOK(path string, form url.Values) response {
 }
 
 // cookie returns the session cookie's value in the jar, or "".
-func (c *client) cookie() string {
+func (c *client) cookie() string { return c.cookies()[demoapp.CookieName] }
+
+// cookies returns the session's cookies in the jar, by name: the cookie
+// called demoapp.CookieName and its chunks.
+func (c *client) cookies() map[string]string {
+	m := map[string]string{}
 	for _, k := range c.c.Jar.Cookies(c.base) {
-		if k.Name == cookieName {
-			return k.Value
+		if k.Name == demoapp.CookieName || strings.HasPrefix(k.Name, demoapp.CookieName+".") {
+			m[k.Name] = k.Value
 		}
 	}
-	return ""
+	return m
+}
+
+// size returns the bytes of names and values of the session's cookies in
+// the jar, and fails if one of them is larger than a browser stores.
+func (c *client) size() int {
+	c.t.Helper()
+	n := 0
+	for name, v := range c.cookies() {
+		if len(name)+len(v) > cookiesession.MaxCookieSize {
+			c.t.Errorf("cookie %s is %d bytes, over the browser's limit", name, len(name)+len(v))
+		}
+		n += len(name) + len(v)
+	}
+	return n
 }
 
 func (c *client) panel() demoapp.Panel {
@@ -111,7 +130,7 @@ func (c *client) panel() demoapp.Panel {
 // setCookie returns the response's Set-Cookie for the session, or nil.
 func setCookie(res response) *http.Cookie {
 	for _, c := range res.Cookies() {
-		if c.Name == cookieName {
+		if c.Name == demoapp.CookieName {
 			return c
 		}
 	}
@@ -133,7 +152,7 @@ func TestAnonymousVisitSetsNoCookie(t *testing.T) {
 		}
 	}
 	p := c.panel()
-	if !p.New || p.Cookie || p.User != "" || p.MaxSize != cookiesession.MaxCookieSize {
+	if !p.New || p.Cookie || p.User != "" || p.MaxSize != 3*cookiesession.MaxCookieSize || len(p.Cookies) != 0 {
 		t.Errorf("panel: got %+v, want a new session with no cookie", p)
 	}
 }
@@ -164,8 +183,8 @@ func TestLoginCountFlashLogout(t *testing.T) {
 	if p.User != "alice" || p.Count != 2 || p.New || !p.Persistent || p.KeyID != p.PrimaryKey || !p.Cookie {
 		t.Errorf("panel after login and two counts: got %+v", p)
 	}
-	if p.Size <= 0 || p.Size > cookiesession.MaxCookieSize || p.Size != len(cookieName)+len(c.cookie()) {
-		t.Errorf("panel size: got %d, want the cookie's %d bytes", p.Size, len(cookieName)+len(c.cookie()))
+	if p.Size <= 0 || p.Size > cookiesession.MaxCookieSize || p.Size != c.size() || len(p.Cookies) != 1 || p.Cookies[0].Size != p.Size {
+		t.Errorf("panel size: got %d in %v, want the cookie's %d bytes", p.Size, p.Cookies, c.size())
 	}
 
 	id := p.ID
@@ -180,8 +199,8 @@ func TestLoginCountFlashLogout(t *testing.T) {
 	if sc := setCookie(out); sc == nil || sc.MaxAge >= 0 {
 		t.Errorf("page after logout: got Set-Cookie %v, want the cookie deleted", sc)
 	}
-	if v := c.cookie(); v != "" {
-		t.Errorf("cookie still in the jar after logout")
+	if cs := c.cookies(); len(cs) != 0 {
+		t.Errorf("cookies still in the jar after logout: %v", cs)
 	}
 	if p := c.panel(); p.User != "" || p.Count != 0 || !p.New || p.ID == id {
 		t.Errorf("panel after logout: got %+v, want a new empty session", p)
@@ -200,29 +219,49 @@ func TestLoginWithoutRememberSetsBrowserSessionCookie(t *testing.T) {
 	}
 }
 
-func TestLoginRegeneratesSessionID(t *testing.T) {
+// TestLoginStartsEmpty checks that signing in starts a session of its own:
+// a new ID (against session fixation), and nothing of the session before,
+// which on a shared browser is another user's.
+func TestLoginStartsEmpty(t *testing.T) {
 	c := newClient(t)
+	c.postOK("/login", url.Values{"user": {"alice"}})
+	c.get("/")
+	c.postOK("/notes", url.Values{"note": {"alice's diary"}})
 	c.postOK("/count", nil)
-	before := c.panel().ID
-	c.postOK("/login", url.Values{"user": {"carol"}})
-	p := c.panel()
-	if p.ID == before || p.Count != 1 {
-		t.Errorf("after login: got ID %s (was %s) and count %d; want a new ID and the count kept", p.ID, before, p.Count)
+	alice := c.panel()
+	if alice.User != "alice" || len(alice.Notes) != 1 || alice.Count != 1 {
+		t.Fatalf("alice: got %+v, want one note and a count of 1", alice)
+	}
+
+	c.postOK("/login", url.Values{"user": {"bob"}})
+	home := c.get("/")
+	bob := c.panel()
+	if bob.User != "bob" || bob.ID == alice.ID || len(bob.Notes) != 0 || bob.Count != 0 {
+		t.Errorf("bob, after alice on the same browser: got %+v, want a new ID, no notes and a count of 0", bob)
+	}
+	if strings.Contains(home.body, "diary") {
+		t.Errorf("bob's page shows alice's note")
 	}
 }
 
-var sessionFull = regexp.MustCompile(`Session full: that note would make the cookie (\d+) bytes, over the 4096-byte limit; your previous notes are kept\.`)
+var sessionFull = regexp.MustCompile(`Session full: that note would make the cookies (\d+) bytes, over the 12288-byte limit of three; your previous notes are kept\.`)
 
 func TestNotesUntilRefused(t *testing.T) {
 	c := newClient(t)
 	c.postOK("/login", url.Values{"user": {"dave"}})
 	var kept []string
-	for i := range 40 {
+	most := 0 // the most cookies the session took
+	for i := range 80 {
 		note := fmt.Sprintf("note %d: %s", i+1, strings.Repeat("lorem ipsum ", 25))
-		before := c.cookie()
+		before := c.cookies()
 		res := c.post("/notes", url.Values{"note": {note}})
 		if res.StatusCode == http.StatusSeeOther {
 			kept = append(kept, strings.TrimSpace(note))
+			p := c.panel()
+			if p.Size != c.size() || len(p.Cookies) != len(c.cookies()) {
+				t.Errorf("note %d: panel says %d bytes in %d cookies, the jar holds %d in %d", i+1, p.Size, len(p.Cookies), c.size(), len(c.cookies()))
+			}
+			most = max(most, len(c.cookies()))
 			continue
 		}
 		if res.StatusCode != http.StatusUnprocessableEntity {
@@ -235,11 +274,14 @@ func TestNotesUntilRefused(t *testing.T) {
 		if sc := res.Header.Values("Set-Cookie"); len(sc) != 0 {
 			t.Errorf("refused note: got Set-Cookie %q, want none: the browser keeps its cookie", sc)
 		}
-		if c.cookie() != before {
-			t.Errorf("refused note changed the cookie in the jar")
+		if !maps.Equal(c.cookies(), before) {
+			t.Errorf("refused note changed the cookies in the jar")
 		}
-		if len(before)+len(cookieName) > cookiesession.MaxCookieSize {
-			t.Errorf("kept cookie is %d bytes, over the limit", len(before)+len(cookieName))
+		if n, _ := strconv.Atoi(m[1]); n <= 3*cookiesession.MaxCookieSize || c.size() > 3*cookiesession.MaxCookieSize {
+			t.Errorf("refusal names %d bytes, the jar holds %d; want over and within 12288", n, c.size())
+		}
+		if most != 3 {
+			t.Errorf("the session took at most %d cookies before it was full, want 3", most)
 		}
 		if !strings.Contains(res.body, strings.TrimSpace(note)+"</textarea>") {
 			t.Errorf("refused note is not kept in the form")
@@ -254,6 +296,9 @@ func TestNotesUntilRefused(t *testing.T) {
 		c.postOK("/notes/clear", nil)
 		if p := c.panel(); len(p.Notes) != 0 || p.User != "dave" {
 			t.Errorf("after clearing: got %d notes for %q, want none for dave", len(p.Notes), p.User)
+		}
+		if cs := c.cookies(); len(cs) != 1 || cs[demoapp.CookieName] == "" {
+			t.Errorf("after clearing: the jar holds %d cookies of the session, want the one", len(cs))
 		}
 		return
 	}

@@ -302,7 +302,8 @@ func rootCause(err error) error {
 }
 
 // TestCookieStoreRefused checks that tampered and expired cookies, and
-// those of other keys, are invalid, and that no cookie is read from Until on.
+// those of other keys, are invalid, an expired one matching ErrExpired,
+// and that no cookie is read from Until on.
 func TestCookieStoreRefused(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		hashKey, blockKey := keys()
@@ -312,26 +313,27 @@ func TestCookieStoreRefused(t *testing.T) {
 		tampered := *good
 		tampered.Value = good.Value[:20] + string(good.Value[20]^1) + good.Value[21:]
 		other := mustSave(t, sessions.NewCookieStore(otherHash, otherBlock), alice)
-		refused := func(name string, c *http.Cookie) {
+		refused := func(name string, c *http.Cookie, expired bool) {
 			res := migrate(t, cookiesession.GorillaCookie{KeyPairs: [][]byte{hashKey, blockKey}}, c)
 			var ie *cookiesession.InvalidError
-			if len(res.invalid) != 1 || !errors.As(res.invalid[0], &ie) || ie.Reason != cookiesession.ReasonLegacy {
-				t.Errorf("%s: OnInvalid got %v, want one InvalidError with ReasonLegacy", name, res.invalid)
+			if len(res.invalid) != 1 || !errors.As(res.invalid[0], &ie) || ie.Reason != cookiesession.ReasonLegacy ||
+				errors.Is(res.invalid[0], cookiesession.ErrExpired) != expired {
+				t.Errorf("%s: OnInvalid got %v, want one InvalidError with ReasonLegacy, matching ErrExpired: %v", name, res.invalid, expired)
 			}
 			if !res.isNew || len(res.values) != 0 || len(res.cookies) != 0 {
 				t.Errorf("%s: got IsNew %v, values %v, Set-Cookie %v; want a new session and nothing written",
 					name, res.isNew, res.values, res.cookies)
 			}
 		}
-		refused("tampered", &tampered)
-		refused("other keys", other)
+		refused("tampered", &tampered, false)
+		refused("other keys", other, false)
 
 		time.Sleep(30 * 24 * time.Hour)
 		if res := migrate(t, cookiesession.GorillaCookie{KeyPairs: [][]byte{hashKey, blockKey}}, good); res.values["user"] != `"alice"` {
 			t.Errorf("30 days old: got values %v, want user", res.values)
 		}
 		time.Sleep(time.Second)
-		refused("30 days and a second old", good)
+		refused("30 days and a second old", good, true)
 
 		fresh := mustSave(t, sessions.NewCookieStore(hashKey, blockKey), alice)
 		for _, c := range []*http.Cookie{fresh, &tampered} {

@@ -25,29 +25,45 @@ import (
 // deploy replaces it, and a browser-like client of it: a cookie jar, and
 // no following of redirects, so that a flash waits for the next request.
 type deployment struct {
-	srv    *httptest.Server
 	app    atomic.Pointer[http.Handler]
 	client *http.Client
-	url    *url.URL
+	url    *url.URL // of the server: the jar keeps cookies by host, whatever the port
 }
 
 func deploy(t *testing.T, app http.Handler) *deployment {
 	t.Helper()
 	d := &deployment{}
 	d.app.Store(&app)
-	d.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		(*d.app.Load()).ServeHTTP(w, r)
 	}))
-	t.Cleanup(d.srv.Close)
+	t.Cleanup(srv.Close)
+	d.browse(t, srv.Client(), srv.URL)
+	return d
+}
+
+// browse makes d's client client with a cookie jar, and no following of
+// redirects, and points it at base.
+func (d *deployment) browse(t *testing.T, client *http.Client, base string) {
+	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.client = d.srv.Client()
+	d.client = client
 	d.client.Jar = jar
 	d.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	d.url, _ = url.Parse(d.srv.URL)
-	return d
+	d.at(t, base)
+}
+
+// at points d at the server at base.
+func (d *deployment) at(t *testing.T, base string) {
+	t.Helper()
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.url = u
 }
 
 // replace puts app in place of the running one.
@@ -60,9 +76,9 @@ func (d *deployment) do(t *testing.T, path string, form url.Values, want int) st
 	var resp *http.Response
 	var err error
 	if form == nil {
-		resp, err = d.client.Get(d.srv.URL + path)
+		resp, err = d.client.Get(d.url.String() + path)
 	} else {
-		resp, err = d.client.PostForm(d.srv.URL+path, form)
+		resp, err = d.client.PostForm(d.url.String()+path, form)
 	}
 	if err != nil {
 		t.Fatal(err)

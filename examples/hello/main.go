@@ -14,7 +14,9 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	sessions, err := cookiesession.New(keys, cookiesession.Config{})
+	// A cookie name of its own: cookies ignore ports, so every application
+	// on 127.0.0.1 would otherwise share one session.
+	sessions, err := cookiesession.New(keys, cookiesession.Config{Name: "__Host-hello"})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -29,7 +29,9 @@ func main() {
 			log.Fatal(err)
 		}
 	}
-	sessions, err := cookiesession.New(keys, cookiesession.Config{})
+	// A cookie name of its own: cookies ignore ports, and the other
+	// examples run on 127.0.0.1 too.
+	sessions, err := cookiesession.New(keys, cookiesession.Config{Name: "__Host-prometheus"})
 	if err != nil {
 		log.Fatal(err)
 	}

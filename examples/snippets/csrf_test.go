@@ -23,6 +23,19 @@ func testKeys(t *testing.T) *cookiesession.KeyRing {
 	return keys
 }
 
+// useSessions makes the snippets' sessions a Manager of keys with the
+// default configuration, for the duration of t.
+func useSessions(t *testing.T, keys *cookiesession.KeyRing) *cookiesession.Manager {
+	t.Helper()
+	m, err := cookiesession.New(keys, cookiesession.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions = m
+	t.Cleanup(func() { sessions = nil })
+	return m
+}
+
 // counter is an API whose POST /count changes the session.
 func counter(m func(*http.Request) *cookiesession.Session) *http.ServeMux {
 	mux := http.NewServeMux()
@@ -108,12 +121,7 @@ func TestCrossSiteAPI(t *testing.T) {
 }
 
 func TestSameSiteAPI(t *testing.T) {
-	m, err := cookiesession.New(testKeys(t), cookiesession.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sessions = m
-	t.Cleanup(func() { sessions = nil })
+	m := useSessions(t, testKeys(t))
 	h := sameSiteAPI(counter(m.Get))
 	if res := serve(h, browserRequest("POST", evil, "")); res.StatusCode != http.StatusForbidden || res.Header.Get("Set-Cookie") != "" {
 		t.Errorf("POST from another site: got %d %v, want 403 and no cookie", res.StatusCode, res.Header)

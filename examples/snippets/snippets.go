@@ -12,7 +12,8 @@ var sessions *cookiesession.Manager
 
 func login(w http.ResponseWriter, r *http.Request) {
 	s := sessions.Get(r)
-	s.Regenerate() // new ID at every privilege change: no session fixation
+	s.Regenerate() // a new ID at every privilege change: no session fixation
+	s.Clear()      // and nothing from before login: on a shared browser, another user's
 	s.SetPersistent(r.PostFormValue("remember") == "on")
 	if err := s.Set("user", r.PostFormValue("user")); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)

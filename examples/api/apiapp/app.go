@@ -10,6 +10,7 @@
 package apiapp
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log"
@@ -20,6 +21,12 @@ import (
 
 	"github.com/cookiesession/cookiesession"
 )
+
+// CookieName is the API's session cookie, unless New's Config names
+// another. Each application on a host needs a name of its own: cookies
+// ignore ports, so the API and the demo, both on 127.0.0.1, would otherwise
+// read and overwrite each other's sessions.
+const CookieName = "__Host-api"
 
 // TokenHeader is the header through which clients without cookies carry
 // their session, both ways.
@@ -50,13 +57,15 @@ type app struct {
 }
 
 // New returns the API's handler, whose sessions are sealed under keys with
-// cfg. New sets cfg.TokenHeader to [TokenHeader], and wraps cfg.OnInvalid
-// so that the reason a session could not be opened is logged first; the
-// zero Config is the one to serve.
+// cfg. New sets cfg.Name to [CookieName] if it is empty, sets
+// cfg.TokenHeader to [TokenHeader], and wraps cfg.OnInvalid so that the
+// reason a session could not be opened is logged first; the zero Config is
+// the one to serve.
 //
 // Unsafe requests from other origins are refused with 403 before the
 // session is read, by net/http's CrossOriginProtection.
 func New(keys *cookiesession.KeyRing, cfg cookiesession.Config) (http.Handler, error) {
+	cfg.Name = cmp.Or(cfg.Name, CookieName)
 	cfg.TokenHeader = TokenHeader
 	cfg.OnInvalid = logInvalid(cfg.OnInvalid)
 	m, err := cookiesession.New(keys, cfg)
@@ -105,8 +114,9 @@ func logInvalid(next func(*http.Request, error)) func(*http.Request, error) {
 	}
 }
 
-// login signs a user in: a new session ID (against session fixation), the
-// user and an empty cart.
+// login signs a user in: a new session ID (against session fixation),
+// none of the previous session's values (on a shared client, another
+// user's), the user and an empty cart.
 func (a *app) login(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		User string `json:"user"`
@@ -120,6 +130,7 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 	}
 	s := a.sessions.Get(r)
 	s.Regenerate()
+	s.Clear()
 	if !a.set(w, s, "user", body.User) || !a.set(w, s, "cart", []Item{}) {
 		return
 	}

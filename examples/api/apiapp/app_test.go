@@ -3,6 +3,7 @@ package apiapp_test
 import (
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -31,8 +32,8 @@ func TestCookieClient(t *testing.T) {
 		t.Errorf("login: session expires in %v, want about 24h", until)
 	}
 	sc := res.Cookies()
-	if len(sc) != 1 || sc[0].Name != cookieName || !sc[0].HttpOnly || !sc[0].Secure || sc[0].SameSite != http.SameSiteLaxMode {
-		t.Errorf("login: got cookies %v, want one HttpOnly, Secure, SameSite=Lax %s", sc, cookieName)
+	if len(sc) != 1 || sc[0].Name != apiapp.CookieName || !sc[0].HttpOnly || !sc[0].Secure || sc[0].SameSite != http.SameSiteLaxMode {
+		t.Errorf("login: got cookies %v, want one HttpOnly, Secure, SameSite=Lax %s", sc, apiapp.CookieName)
 	}
 	if _, ok := res.Header[apiapp.TokenHeader]; ok {
 		t.Errorf("login: got a %s header for a cookie client, want none", apiapp.TokenHeader)
@@ -74,7 +75,7 @@ func TestTokenClient(t *testing.T) {
 	if cc, vary := res.Header.Get("Cache-Control"), strings.Join(res.Header.Values("Vary"), ", "); cc != "no-store" || vary != "Cookie, "+apiapp.TokenHeader {
 		t.Errorf("login: got Cache-Control %q and Vary %q, want no-store and %s", cc, vary, apiapp.TokenHeader)
 	}
-	if c.sessionValue() == "" || len(cookieName)+len(c.sessionValue()) > cookiesession.MaxCookieSize {
+	if c.sessionValue() == "" || len(apiapp.CookieName)+len(c.sessionValue()) > cookiesession.MaxCookieSize {
 		t.Errorf("login: token of %d bytes", len(c.sessionValue()))
 	}
 
@@ -154,6 +155,41 @@ func TestInvalidSessions(t *testing.T) {
 	}
 }
 
+// TestLoginStartsEmpty checks that signing in keeps nothing of the session
+// before it, which on a shared browser or client is another user's.
+func TestLoginStartsEmpty(t *testing.T) {
+	keys := newKeys(t)
+	srv := newServer(t, keys)
+	// alice's session, holding a value that login does not set (a later
+	// version of the API might keep her address there).
+	m, err := cookiesession.New(keys, cookiesession.Config{Name: apiapp.CookieName, TokenHeader: apiapp.TokenHeader})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alices := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := m.Get(r)
+		s.Set("user", "alice")
+		s.Set("address", "1 Main St")
+	}))
+	for _, token := range []bool{false, true} {
+		t.Run(transportName(token), func(t *testing.T) {
+			alice := mint(t, alices, token)
+			res := sendSession(t, srv, token, alice, "POST", "/login", `{"user": "bob"}`)
+			bob := res.Header.Get(apiapp.TokenHeader)
+			if sc := res.Cookies(); !token && len(sc) == 1 {
+				bob = sc[0].Value
+			}
+			c, err := keys.Inspect(apiapp.CookieName, bob, time.Now())
+			if err != nil {
+				t.Fatalf("bob's session: %v", err)
+			}
+			if keys := slices.Sorted(maps.Keys(c.Values)); !slices.Equal(keys, []string{"cart", "user"}) || string(c.Values["user"]) != `"bob"` {
+				t.Errorf("bob's session after alice's: got keys %q and user %s, want cart and user, bob", keys, c.Values["user"])
+			}
+		})
+	}
+}
+
 func transportName(token bool) string {
 	if token {
 		return "token"
@@ -203,7 +239,7 @@ func sendSession(tb testing.TB, srv *server, token bool, value, method, path, bo
 	if token {
 		req.Header.Set(apiapp.TokenHeader, value)
 	} else {
-		req.AddCookie(&http.Cookie{Name: cookieName, Value: value})
+		req.AddCookie(&http.Cookie{Name: apiapp.CookieName, Value: value})
 	}
 	return c.do(req)
 }
@@ -327,7 +363,7 @@ func TestCartFull(t *testing.T) {
 					t.Errorf("413 names %d bytes, want more than %d", n, cookiesession.MaxCookieSize)
 				}
 				checkNothingWritten(t, res)
-				if after := c.sessionValue(); after != before || len(cookieName)+len(after) > cookiesession.MaxCookieSize {
+				if after := c.sessionValue(); after != before || len(apiapp.CookieName)+len(after) > cookiesession.MaxCookieSize {
 					t.Errorf("the client's session changed on the refused item, or is over the limit")
 				}
 				me := c.ok("GET", "/me", "")

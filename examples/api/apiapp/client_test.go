@@ -16,8 +16,6 @@ import (
 	"github.com/cookiesession/cookiesession/examples/api/apiapp"
 )
 
-const cookieName = "__Host-session"
-
 // server is the API served over TLS, with a record of its OnInvalid calls.
 type server struct {
 	t    *testing.T
@@ -141,7 +139,7 @@ func (c *client) sessionValue() string {
 		return *c.token
 	}
 	for _, k := range c.http.Jar.Cookies(c.srv.url) {
-		if k.Name == cookieName {
+		if k.Name == apiapp.CookieName {
 			return k.Value
 		}
 	}

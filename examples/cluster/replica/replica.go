@@ -53,10 +53,15 @@ type Server struct {
 	h    http.Handler
 }
 
+// CookieName is the replicas' session cookie: the fleet's own, since the
+// other examples run on 127.0.0.1 too and cookies ignore ports.
+const CookieName = "__Host-cluster"
+
 // New returns the API of the replica called name, sealing sessions with
-// keys. Its Manager uses cookiesession's default configuration.
+// keys. Its Manager uses cookiesession's default configuration but for the
+// cookie's name, CookieName.
 func New(name string, keys *cookiesession.KeyRing) (*Server, error) {
-	m, err := cookiesession.New(keys, cookiesession.Config{})
+	m, err := cookiesession.New(keys, cookiesession.Config{Name: CookieName})
 	if err != nil {
 		return nil, err
 	}

@@ -66,6 +66,9 @@ func TestSessionRoutes(t *testing.T) {
 		t.Fatalf("login: got %d %+v, want 200 for alice at 0 with a session", code, st)
 	}
 	session := st.Session
+	if u, _ := url.Parse(ts.URL); len(c.Jar.Cookies(u)) != 1 || c.Jar.Cookies(u)[0].Name != CookieName {
+		t.Errorf("login: got cookies %v, want one %s", c.Jar.Cookies(u), CookieName)
+	}
 	for want := 1; want <= 3; want++ {
 		if st, code = call("POST", "/counter", nil); code != http.StatusOK || st.Count != want {
 			t.Fatalf("increment: got %d, count %d; want 200, %d", code, st.Count, want)

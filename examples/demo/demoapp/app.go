@@ -23,6 +23,20 @@ import (
 	"github.com/cookiesession/cookiesession"
 )
 
+// CookieName is the demo's session cookie. Each application on a host
+// needs a name of its own: cookies ignore ports, so the demo and the API
+// example, both on 127.0.0.1, would otherwise read and overwrite each
+// other's sessions.
+const CookieName = "__Host-demo"
+
+// The demo splits a session over up to three cookies, all of them full:
+// it serves browsers directly, with no proxy in front whose header limits
+// would call for a smaller MaxSize (see the README's "Sessions over 4 KB").
+const (
+	maxCookies = 3
+	maxSize    = maxCookies * cookiesession.MaxCookieSize
+)
+
 const (
 	maxUserLen   = 40   // characters in a user name
 	maxNoteLen   = 1000 // characters in one note
@@ -41,10 +55,11 @@ type app struct {
 }
 
 // New returns the demo's handler. Sessions are sealed under keys' primary
-// key with cookiesession's default configuration (the secure one), and POST
-// requests from other origins are refused.
+// key with cookiesession's default configuration (the secure one) but for
+// the cookie's name, CookieName, and a session may take up to three
+// cookies. POST requests from other origins are refused.
 func New(keys *cookiesession.KeyRing) (http.Handler, error) {
-	m, err := cookiesession.New(keys, cookiesession.Config{})
+	m, err := cookiesession.New(keys, cookiesession.Config{Name: CookieName, MaxCookies: maxCookies, MaxSize: maxSize})
 	if err != nil {
 		return nil, err
 	}
@@ -103,8 +118,10 @@ func (a *app) api(w http.ResponseWriter, r *http.Request) {
 	w.Write(buf.Bytes())
 }
 
-// login signs a user in: a new session ID (against session fixation), a
-// persistent cookie or a browser-session one, and a welcome flash.
+// login signs a user in: a new session ID (against session fixation),
+// none of the previous session's values (on a shared browser, another
+// user's notes), a persistent cookie or a browser-session one, and a
+// welcome flash.
 func (a *app) login(w http.ResponseWriter, r *http.Request) {
 	if !parseForm(w, r) {
 		return
@@ -116,12 +133,13 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s := a.sessions.Get(r)
+	s.Regenerate()
+	s.Clear()
+	s.SetPersistent(remember)
 	if err := s.Set("user", user); err != nil {
 		a.refuse(w, r, err, view{User: user, Remember: remember})
 		return
 	}
-	s.Regenerate()
-	s.SetPersistent(remember)
 	// A full session skips the welcome: signing in matters more.
 	if err := s.Flash("info", "Welcome, "+user+"!"); err != nil && !errors.Is(err, cookiesession.ErrTooLarge) {
 		serverError(w, err)
@@ -205,7 +223,7 @@ func (a *app) refuse(w http.ResponseWriter, r *http.Request, err error, v view) 
 	if v.Note != "" {
 		what, outcome = "that note", "your previous notes are kept."
 	}
-	v.Errors = append(v.Errors, fmt.Sprintf("Session full: %s would make the cookie %d bytes, over the %d-byte limit; %s",
+	v.Errors = append(v.Errors, fmt.Sprintf("Session full: %s would make the cookies %d bytes, over the %d-byte limit of three; %s",
 		what, se.Size, se.Limit, outcome))
 	a.render(w, r, http.StatusUnprocessableEntity, v)
 }

@@ -3,6 +3,7 @@ package demoapp
 import (
 	"fmt"
 	"html/template"
+	"strconv"
 	"time"
 
 	"github.com/cookiesession/cookiesession"
@@ -34,8 +35,10 @@ type Panel struct {
 	KeyID      string    `json:"key_id"`      // the key that sealed the request's cookie; "" if new
 	PrimaryKey string    `json:"primary_key"` // the key that seals the response's cookie
 	Cookie     bool      `json:"cookie"`      // whether the session needs a cookie: it holds something
-	Size       int       `json:"size"`        // the cookie's name plus value, in bytes
-	MaxSize    int       `json:"max_size"`    // what a browser stores at most
+	Size       int       `json:"size"`        // the cookies' names plus values, in bytes
+	MaxSize    int       `json:"max_size"`    // the most the session may take: three full cookies
+	Cookies    []Cookie  `json:"cookies"`     // the cookies the session takes, one a chunk
+
 	Count      int       `json:"count"`
 	Notes      []string  `json:"notes"`
 }
@@ -52,8 +55,11 @@ func (a *app) panel(s *cookiesession.Session) (Panel, error) {
 		PrimaryKey: a.primary,
 		Cookie:     s.IsPopulated(),
 		Size:       s.Size(),
-		MaxSize:    cookiesession.MaxCookieSize,
+		MaxSize:    maxSize,
 		Notes:      []string{},
+	}
+	if p.Cookie {
+		p.Cookies = chunks(p.Size)
 	}
 	for key, dst := range map[string]any{"user": &p.User, "count": &p.Count, "notes": &p.Notes} {
 		if _, err := s.Get(key, dst); err != nil {
@@ -63,7 +69,29 @@ func (a *app) panel(s *cookiesession.Session) (Panel, error) {
 	return p, nil
 }
 
-// Percent is the share of the browser's limit the cookie uses.
+// Cookie is one of the cookies a session takes.
+type Cookie struct {
+	Name string `json:"name"`
+	Size int    `json:"size"` // name plus value, in bytes
+}
+
+// chunks returns the cookies of a session of size bytes: as many as
+// MaxCookieSize divides it into, each but the last full.
+func chunks(size int) []Cookie {
+	var cs []Cookie
+	for i := 0; size > 0; i++ {
+		name := CookieName
+		if i > 0 {
+			name += "." + strconv.Itoa(i)
+		}
+		n := min(size, cookiesession.MaxCookieSize)
+		cs = append(cs, Cookie{Name: name, Size: n})
+		size -= n
+	}
+	return cs
+}
+
+// Percent is the share of its limit the session uses.
 func (p Panel) Percent() int { return p.Size * 100 / p.MaxSize }
 
 // Warn and Danger are the sizes where the size bar turns amber and red.

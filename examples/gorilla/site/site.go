@@ -1,7 +1,8 @@
 // Package site is what the two versions of the example application share:
-// the user kept in the session, and the page. Package before is the
-// application on gorilla/sessions; package after, the same application on
-// cookiesession, which reads before's cookies.
+// the user kept in the session, the page, and how commands before and
+// after serve them. Package before is the application on
+// gorilla/sessions; package after, the same application on cookiesession,
+// which reads before's cookies.
 package site
 
 import (
