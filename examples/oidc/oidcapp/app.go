@@ -9,7 +9,8 @@
 // go-oidc and compares its nonce, then regenerates the session, clears it,
 // and stores the claims the application shows (name, email, groups), the
 // access token, the refresh token and the access token's expiry. The raw
-// ID token is not kept.
+// ID token is not kept. A session takes up to three cookies: that of a
+// user in many groups does not fit in one.
 //
 // Config.Revalidate refreshes the access token when it would expire
 // before the next check: a refusal from the provider (the grant revoked,
@@ -21,6 +22,7 @@
 package oidcapp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -44,7 +46,12 @@ const CookieName = "__Host-oidc"
 const (
 	DefaultRevalidateEvery = 30 * time.Second
 	DefaultOutageGrace     = 5 * time.Minute
+	DefaultMaxSize         = maxCookies * cookiesession.MaxCookieSize
 )
+
+// maxCookies is the most cookies a session takes: the session of a user
+// in many groups does not fit in one.
+const maxCookies = 3
 
 // Config configures the application.
 type Config struct {
@@ -64,10 +71,18 @@ type Config struct {
 	// seconds; default DefaultRevalidateEvery.
 	RevalidateEvery time.Duration
 
-	// OutageGrace is how long past its access token's expiry a session
-	// stays signed in while the provider cannot be reached. Default
-	// DefaultOutageGrace.
+	// OutageGrace is how long after its last check that passed
+	// (Session.RevalidatedAt) a session stays signed in while the provider
+	// cannot be reached. Default DefaultOutageGrace.
 	OutageGrace time.Duration
+
+	// MaxSize is the most bytes a session's cookies take together, over
+	// cookiesession.MaxCookieSize: cookiesession's Config.MaxSize, with
+	// sessions split over up to three cookies. Default DefaultMaxSize, three
+	// full cookies, as the application serves browsers directly. Behind
+	// nginx use 6144, cookiesession's default, which keeps the Cookie
+	// header within nginx's 8 KB line with room for other cookies.
+	MaxSize int
 
 	// HTTPClient makes the calls to the provider. Default: a client with
 	// a 10-second timeout.
@@ -93,15 +108,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, errors.New("oidcapp: Keys, Issuer, ClientID and BaseURL are required")
 	}
 	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
-	if cfg.RevalidateEvery == 0 {
-		cfg.RevalidateEvery = DefaultRevalidateEvery
-	}
+	cfg.RevalidateEvery = cmp.Or(cfg.RevalidateEvery, DefaultRevalidateEvery)
 	if cfg.RevalidateEvery < time.Second || cfg.RevalidateEvery%time.Second != 0 {
 		return nil, fmt.Errorf("oidcapp: RevalidateEvery %v is not a whole number of seconds", cfg.RevalidateEvery)
 	}
-	if cfg.OutageGrace == 0 {
-		cfg.OutageGrace = DefaultOutageGrace
-	}
+	cfg.OutageGrace = cmp.Or(cfg.OutageGrace, DefaultOutageGrace)
+	cfg.MaxSize = cmp.Or(cfg.MaxSize, DefaultMaxSize)
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 	}
@@ -132,7 +144,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		Revalidate:      a.revalidate,
 		RevalidateEvery: cfg.RevalidateEvery,
 		OnInvalid:       logInvalid,
-		// MaxCookies: 3, // with chunking, a session of up to about 6 KB: users in many groups
+		MaxCookies:      maxCookies,  // 3: Name, Name.1, Name.2
+		MaxSize:         cfg.MaxSize, // three full cookies by default: see Config.MaxSize
 	})
 	if err != nil {
 		return nil, err
@@ -181,7 +194,8 @@ func (a *App) clientContext(ctx context.Context) context.Context {
 // that sign in.
 func (a *App) home(w http.ResponseWriter, r *http.Request) {
 	s := a.sessions.Get(r)
-	v := homeView{Size: s.Size(), Limit: cookiesession.MaxCookieSize, Every: a.cfg.RevalidateEvery}
+	size := s.Size()
+	v := homeView{Size: size, Limit: a.cfg.MaxSize, Cookies: cookiesFor(size), Every: a.cfg.RevalidateEvery}
 	var t tokens
 	signedIn, err := s.Get("tokens", &t)
 	if err == nil && signedIn {

@@ -59,7 +59,9 @@ type env struct {
 	arrived  *callbackLog   // the callback requests the application got
 }
 
-func start(t *testing.T, tm timings) *env {
+// start starts an environment with tm, its application's Config changed
+// by each of options.
+func start(t *testing.T, tm timings, options ...func(*oidcapp.Config)) *env {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -79,7 +81,7 @@ func start(t *testing.T, tm timings) *env {
 	t.Cleanup(func() { p.Close() })
 	rec := &tokenRecorder{}
 	keys := cookiesession.InsecureDevelopmentKeyRing()
-	app, err := oidcapp.New(context.Background(), oidcapp.Config{
+	cfg := oidcapp.Config{
 		Keys:            keys,
 		Issuer:          p.Issuer,
 		ClientID:        clientID,
@@ -88,7 +90,11 @@ func start(t *testing.T, tm timings) *env {
 		RevalidateEvery: tm.every,
 		OutageGrace:     tm.grace,
 		HTTPClient:      &http.Client{Transport: rec, Timeout: 5 * time.Second},
-	})
+	}
+	for _, o := range options {
+		o(&cfg)
+	}
+	app, err := oidcapp.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -133,8 +133,9 @@ func (a *App) callback(w http.ResponseWriter, r *http.Request) {
 		a.tooLarge(w, err)
 		return
 	}
-	log.Printf("oidc: %s signed in: ID token %d bytes (not kept), access token %d, refresh token %d, %d groups; session cookie %d bytes",
-		u.Subject, len(raw), len(t.Access), len(t.Refresh), len(claims.Groups), s.Size())
+	size := s.Size()
+	log.Printf("oidc: %s signed in: ID token %d bytes (not kept), access token %d, refresh token %d, %d groups; session %d bytes (cookies: %d)",
+		u.Subject, len(raw), len(t.Access), len(t.Refresh), len(claims.Groups), size, cookiesFor(size))
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 

@@ -30,7 +30,7 @@ func TestSignIn(t *testing.T) {
 	}
 	q := auth.Query()
 	var p struct{ State, Nonce, Verifier string }
-	if err := json.Unmarshal(a.session()["login"], &p); err != nil {
+	if err := json.Unmarshal(a.session().Values["login"], &p); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct{ param, got, want string }{
@@ -62,7 +62,7 @@ func TestSignIn(t *testing.T) {
 	if c.Value == before {
 		t.Errorf("the session cookie did not change at sign-in")
 	}
-	values := a.session()
+	values := a.session().Values
 	if _, ok := values["login"]; ok {
 		t.Errorf("the pending sign-in is still in the session after the callback")
 	}
@@ -134,12 +134,12 @@ func TestCallbackChecks(t *testing.T) {
 		if who(home) != "Alice Example" {
 			t.Fatalf("sign-in: got %d %q", home.status, errorTitle(home))
 		}
-		id := a.session()
+		id := a.session().Values
 		p := a.get(cb)
 		if p.status != http.StatusBadRequest || errorTitle(p) != "No sign-in in progress" {
 			t.Errorf("callback replayed in the same browser: got %d %q, want 400 No sign-in in progress", p.status, errorTitle(p))
 		}
-		if got := a.session(); string(got["tokens"]) != string(id["tokens"]) {
+		if got := a.session().Values; string(got["tokens"]) != string(id["tokens"]) {
 			t.Errorf("the replay changed the signed-in session")
 		}
 		// A new sign-in in progress: the old callback's state does not match it.
@@ -217,7 +217,7 @@ func TestSignInExpires(t *testing.T) {
 	a := e.visitor()
 	login := a.startLogin("")
 	var p map[string]any
-	if err := json.Unmarshal(a.session()["login"], &p); err != nil {
+	if err := json.Unmarshal(a.session().Values["login"], &p); err != nil {
 		t.Fatal(err)
 	}
 	p["started"] = time.Now().Add(-11 * time.Minute).Unix()
@@ -264,7 +264,7 @@ func (a *visitor) cookieSignedIn() bool {
 	if a.cookie() == nil {
 		return false
 	}
-	_, ok := a.session()["tokens"]
+	_, ok := a.session().Values["tokens"]
 	return ok
 }
 

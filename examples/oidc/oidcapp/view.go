@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/cookiesession/cookiesession"
 )
 
 //go:embed templates/pages.html
@@ -22,7 +24,8 @@ type homeView struct {
 	Groups       []string
 	AccessExpiry time.Time
 	Refreshes    int
-	Size, Limit  int           // the session cookie's size and the browser's limit
+	Size, Limit  int           // the session's cookies' size and the most they may take
+	Cookies      int           // how many cookies the session takes
 	Every        time.Duration // RevalidateEvery
 }
 
@@ -40,6 +43,12 @@ func render(w http.ResponseWriter, status int, name string, data any) {
 	h.Set("Content-Length", strconv.Itoa(b.Len()))
 	w.WriteHeader(status)
 	b.WriteTo(w)
+}
+
+// cookiesFor is how many cookies a session of size bytes takes: all but
+// the last are full (cookiesession.Session.Size).
+func cookiesFor(size int) int {
+	return (size + cookiesession.MaxCookieSize - 1) / cookiesession.MaxCookieSize
 }
 
 // fail answers with an error page.

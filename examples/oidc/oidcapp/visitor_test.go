@@ -8,10 +8,13 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cookiesession/cookiesession"
 	"github.com/cookiesession/cookiesession/examples/oidc/oidcapp"
 	"github.com/cookiesession/cookiesession/examples/oidc/provider"
 )
@@ -172,27 +175,54 @@ func parseForm(t *testing.T, p page) form {
 
 // cookie returns the application's session cookie in the jar, or nil.
 func (a *visitor) cookie() *http.Cookie {
-	u, _ := url.Parse(a.e.base)
-	for _, c := range a.jar.Cookies(u) {
-		if c.Name == oidcapp.CookieName {
-			return c
-		}
+	if cs := a.cookies(); len(cs) > 0 && cs[0].Name == oidcapp.CookieName {
+		return cs[0]
 	}
 	return nil
 }
 
-// session opens the session cookie in the jar and returns its values.
-func (a *visitor) session() map[string]json.RawMessage {
+// cookies returns the session's cookies in the jar, sorted by name: the
+// cookie called oidcapp.CookieName, then its chunks, CookieName.1 and on.
+func (a *visitor) cookies() []*http.Cookie {
+	var cs []*http.Cookie
+	for _, c := range a.jar.Cookies(mustURL(a.t, a.e.base)) {
+		if c.Name == oidcapp.CookieName || strings.HasPrefix(c.Name, oidcapp.CookieName+".") {
+			cs = append(cs, c)
+		}
+	}
+	slices.SortFunc(cs, func(x, y *http.Cookie) int { return strings.Compare(x.Name, y.Name) })
+	return cs
+}
+
+// session opens the session's cookies in the jar and returns what they
+// hold.
+func (a *visitor) session() *cookiesession.Contents {
 	a.t.Helper()
-	c := a.cookie()
-	if c == nil {
+	cs := a.cookies()
+	if len(cs) == 0 {
 		a.t.Fatal("no session cookie in the jar")
 	}
-	contents, err := a.e.keys.Inspect(c.Name, c.Value, time.Now())
+	values := make([]string, len(cs))
+	for i, c := range cs {
+		if want := chunkName(i); c.Name != want {
+			a.t.Fatalf("the jar holds %s where %s belongs", c.Name, want)
+		}
+		values[i] = c.Value
+	}
+	contents, err := a.e.keys.InspectChunks(oidcapp.CookieName, values, time.Now())
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	return contents.Values
+	return contents
+}
+
+// chunkName is the name of the session's cookie i: oidcapp.CookieName,
+// then CookieName.1 and on.
+func chunkName(i int) string {
+	if i == 0 {
+		return oidcapp.CookieName
+	}
+	return oidcapp.CookieName + "." + strconv.Itoa(i)
 }
 
 // sessionTokens returns the tokens the session holds.
@@ -202,7 +232,7 @@ func (a *visitor) sessionTokens() (access, refresh string, expiry time.Time) {
 		Access, Refresh string
 		Expiry          int64
 	}
-	if err := json.Unmarshal(a.session()["tokens"], &t); err != nil {
+	if err := json.Unmarshal(a.session().Values["tokens"], &t); err != nil {
 		a.t.Fatal(err)
 	}
 	return t.Access, t.Refresh, time.Unix(t.Expiry, 0)
