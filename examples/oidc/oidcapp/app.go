@@ -15,7 +15,8 @@
 // Config.Revalidate refreshes the access token when it would expire
 // before the next check: a refusal from the provider (the grant revoked,
 // the user disabled) ends the session; a provider that cannot be reached
-// keeps it, until OutageGrace past the access token's expiry. POST /logout
+// keeps it while its last check that passed is at most OutageGrace old.
+// POST /logout
 // revokes the refresh token at the provider, deletes the cookie, and ends
 // the session at the provider's end-session endpoint, which sends the
 // browser back to GET /signed-out.
@@ -72,8 +73,9 @@ type Config struct {
 	RevalidateEvery time.Duration
 
 	// OutageGrace is how long after its last check that passed
-	// (Session.RevalidatedAt) a session stays signed in while the provider
-	// cannot be reached. Default DefaultOutageGrace.
+	// (cookiesession's Session.RevalidatedAt, or the sign-in) a session
+	// stays signed in while the provider cannot be reached. Default
+	// DefaultOutageGrace.
 	OutageGrace time.Duration
 
 	// MaxSize is the most bytes a session's cookies take together, over
@@ -87,6 +89,11 @@ type Config struct {
 	// HTTPClient makes the calls to the provider. Default: a client with
 	// a 10-second timeout.
 	HTTPClient *http.Client
+
+	// Time returns the current time for the application's decisions: a
+	// sign-in's age, the access token's expiry, the outage bound. Default
+	// time.Now.
+	Time func() time.Time
 }
 
 // App is the application. Its ServeHTTP serves every page.
@@ -116,6 +123,9 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 	cfg.MaxSize = cmp.Or(cfg.MaxSize, DefaultMaxSize)
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if cfg.Time == nil {
+		cfg.Time = time.Now
 	}
 	a := &App{cfg: cfg}
 	provider, err := oidc.NewProvider(a.clientContext(ctx), cfg.Issuer)

@@ -24,14 +24,16 @@ import (
 // It returns an error, which ends the session, when the provider refuses
 // the refresh token (revoked, expired, or the user disabled) or answers
 // with an ID token for someone else. When the provider cannot be reached
-// it keeps the session (cookiesession.ErrRevalidateLater) until
-// OutageGrace past the access token's expiry, then ends it.
+// it keeps the session (cookiesession.ErrRevalidateLater) while the
+// session's last check that passed, s.RevalidatedAt, is at most
+// OutageGrace old, and ends it after that: an outage lengthens the bound
+// on revocation above by OutageGrace at most.
 func (a *App) revalidate(r *http.Request, s *cookiesession.Session) error {
 	var t tokens
 	if ok, err := s.Get("tokens", &t); err != nil || !ok {
 		return err // not signed in: nothing to check
 	}
-	now := time.Now()
+	now := a.cfg.Time()
 	expiry := time.Unix(t.Expiry, 0)
 	if now.Add(a.cfg.RevalidateEvery).Before(expiry) {
 		return nil // the access token outlives the next check
@@ -46,8 +48,8 @@ func (a *App) revalidate(r *http.Request, s *cookiesession.Session) error {
 	switch {
 	case refused(err):
 		return fmt.Errorf("refresh refused: %w", err)
-	case err != nil && now.After(expiry.Add(a.cfg.OutageGrace)):
-		return fmt.Errorf("provider unreachable for more than %v past the access token's expiry: %w", a.cfg.OutageGrace, err)
+	case err != nil && now.Sub(s.RevalidatedAt()) > a.cfg.OutageGrace:
+		return fmt.Errorf("provider unreachable, and the session unchecked for more than %v: %w", a.cfg.OutageGrace, err)
 	case err != nil:
 		return fmt.Errorf("%w: provider unreachable: %w", cookiesession.ErrRevalidateLater, err)
 	}

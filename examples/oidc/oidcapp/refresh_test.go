@@ -6,11 +6,13 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"golang.org/x/oauth2"
 
+	"github.com/cookiesession/cookiesession/examples/oidc/oidcapp"
 	"github.com/cookiesession/cookiesession/examples/oidc/provider"
 )
 
@@ -136,40 +138,65 @@ func TestRefreshRefused(t *testing.T) {
 	}
 }
 
-// TestProviderDown stops the provider: the session stays signed in (the
-// check returns ErrRevalidateLater) until OutageGrace past its access
-// token's expiry, and ends at the first check after that.
+// clock is a Config.Time that a test sets; until then, the real time.
+type clock struct{ at atomic.Pointer[time.Time] }
+
+func (c *clock) now() time.Time {
+	if at := c.at.Load(); at != nil {
+		return *at
+	}
+	return time.Now()
+}
+
+func (c *clock) set(at time.Time) { c.at.Store(&at) }
+
+// TestProviderDown stops the provider after a refresh, and reloads the
+// page at times the application's clock is set to: the session stays
+// signed in (the check returns ErrRevalidateLater) past its access
+// token's expiry while its last check that passed, Session.RevalidatedAt,
+// is at most OutageGrace old, and the check after that ends it.
 func TestProviderDown(t *testing.T) {
 	t.Parallel()
-	e := start(t, fast)
+	tm := timings{accessTTL: 2 * time.Second, every: time.Second, grace: 3 * time.Second}
+	c := &clock{}
+	e := start(t, tm, func(cfg *oidcapp.Config) { cfg.Time = c.now })
 	a := e.visitor()
 	a.signIn(provider.Alice)
+	a.poll(5*time.Second, func(p page) bool { return refreshes(p) == 1 }) // a check passed, with a refresh
+	passed := a.session().RevalidatedAt
 	_, _, expiry := a.sessionTokens()
+	if passed.IsZero() {
+		t.Fatal("no check recorded after the refresh")
+	}
 	if err := e.provider.Close(); err != nil {
 		t.Fatal(err)
 	}
-	end := expiry.Add(fast.grace) // the bound: OutageGrace past the expiry
-	var lastIn time.Time
-	_, out := a.poll(time.Until(end)+fast.every+3*time.Second, func(p page) bool {
-		if who(p) != "" {
-			lastIn = time.Now()
-			return false
+	bound := passed.Add(tm.grace)
+	due := passed.Add(tm.every) // a check is due
+	for _, step := range []struct {
+		name     string
+		at       time.Time
+		signedIn bool
+	}{
+		{"the access token expired", expiry, true},
+		{"OutageGrace after the last check that passed", bound, true},
+		{"a millisecond later", bound.Add(time.Millisecond), false},
+	} {
+		time.Sleep(time.Until(due))
+		c.set(step.at)
+		p := a.get(e.base + "/")
+		// The next request must not share this check's verdict.
+		due = time.Now().Add(tm.every + 100*time.Millisecond)
+		if signedIn := who(p) == "Alice Example"; signedIn != step.signedIn || p.status != http.StatusOK {
+			t.Fatalf("%s (the check passed at %v, the bound is %v): got %d, signed in %v; want signed in %v",
+				step.name, passed.Format(time.TimeOnly), bound.Format(time.TimeOnly), p.status, signedIn, step.signedIn)
 		}
-		return true
-	})
-	t.Logf("access token expired at %v; signed in until %v, signed out at %v (bound %v)",
-		expiry.Format("15:04:05.000"), lastIn.Format("15:04:05.000"), out.Format("15:04:05.000"), end.Format("15:04:05.000"))
-	if !lastIn.After(expiry) {
-		t.Errorf("last signed in at %v, not after the access token expired at %v: no check was deferred", lastIn, expiry)
-	}
-	if out.Before(end) {
-		t.Errorf("signed out at %v, before the bound %v", out, end)
-	}
-	if out.After(end.Add(fast.every + time.Second)) {
-		t.Errorf("signed out at %v, more than RevalidateEvery and a second of slack after the bound %v", out, end)
-	}
-	if a.cookie() != nil {
-		t.Errorf("the session cookie is still in the jar")
+		if step.signedIn && !a.session().RevalidatedAt.Equal(passed) {
+			t.Errorf("%s: a check was recorded while the provider is down", step.name)
+		}
+		if !step.signedIn && len(a.cookies()) != 0 {
+			t.Errorf("%s: the session's cookies are still in the jar", step.name)
+		}
 	}
 }
 

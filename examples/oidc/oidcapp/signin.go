@@ -56,7 +56,7 @@ func (a *App) login(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, http.StatusBadRequest, "Unknown response mode", "response_mode is empty or form_post.")
 		return
 	}
-	p := pending{State: rand.Text(), Nonce: rand.Text(), Verifier: oauth2.GenerateVerifier(), Started: time.Now().Unix()}
+	p := pending{State: rand.Text(), Nonce: rand.Text(), Verifier: oauth2.GenerateVerifier(), Started: a.cfg.Time().Unix()}
 	if err := a.sessions.Get(r).Set("login", p); err != nil {
 		a.tooLarge(w, err)
 		return
@@ -93,7 +93,7 @@ func (a *App) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.Delete("login") // a state is good for one callback
-	if time.Since(time.Unix(p.Started, 0)) > loginTimeout {
+	if a.cfg.Time().Sub(time.Unix(p.Started, 0)) > loginTimeout {
 		a.fail(w, http.StatusBadRequest, "Sign-in expired", "The sign-in took too long. Sign in again.")
 		return
 	}
