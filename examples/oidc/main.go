@@ -2,7 +2,7 @@
 // provider that it starts on this machine, and keeps each sign-in in a
 // cookiesession cookie:
 //
-//	go run .   # from examples/oidc
+//	go -C examples/oidc run .   # from the repository root; go run . in examples/oidc
 //
 // then open the URL it prints and sign in as one of the users it lists.
 // The provider is the example provider of github.com/zitadel/oidc, on
