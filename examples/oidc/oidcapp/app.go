@@ -16,10 +16,9 @@
 // before the next check: a refusal from the provider (the grant revoked,
 // the user disabled) ends the session; a provider that cannot be reached
 // keeps it while its last check that passed is at most OutageGrace old.
-// POST /logout
-// revokes the refresh token at the provider, deletes the cookie, and ends
-// the session at the provider's end-session endpoint, which sends the
-// browser back to GET /signed-out.
+// POST /logout revokes the refresh token at the provider, deletes the
+// cookies, and ends the session at the provider's end-session endpoint,
+// which sends the browser back to GET /signed-out.
 package oidcapp
 
 import (
