@@ -80,7 +80,7 @@ func (b *vectorBuilder) tooShort() []invalidVector {
 		b.other("header only: version, key ID, nonce", b.tamper(func(r []byte) []byte { return r[:headerSize] })),
 		b.other("44 bytes: header and 15 bytes of tag", b.tamper(func(r []byte) []byte { return r[:sealedMin-1] })),
 		also(ReasonVersion, b.other("44 bytes with an unknown version: length wins",
-			b.tamper(func(r []byte) []byte { r[0] = 3; return r[:sealedMin-1] }))),
+			b.tamper(func(r []byte) []byte { r[0] = 4; return r[:sealedMin-1] }))),
 		also(ReasonUnknownKey, b.other("44 bytes with an unknown key ID: length wins",
 			b.tamper(func(r []byte) []byte { r[1] ^= 0xff; return r[:sealedMin-1] }))),
 	}
@@ -96,13 +96,13 @@ func (b *vectorBuilder) unknownVersion() []invalidVector {
 	relabelled.Transport = "token"
 	return []invalidVector{
 		b.other("version 0x00", b.tamper(func(r []byte) []byte { r[0] = 0; return r })),
-		b.other("version 0x03", b.tamper(func(r []byte) []byte { r[0] = 3; return r })),
+		b.other("version 0x04", b.tamper(func(r []byte) []byte { r[0] = 4; return r })),
 		b.other("version 0xff", b.tamper(func(r []byte) []byte { r[0] = 0xff; return r })),
-		authentic("authentic under version 3 in header and associated data", [][]byte{k1}, cookie, now, k1, 3, id1, cookie, b.base.bytes()),
+		authentic("authentic under version 4 in header and associated data", [][]byte{k1}, cookie, now, k1, 4, id1, cookie, b.base.bytes()),
 		v1Token,
 		relabelled,
-		also(ReasonUnknownKey, b.other("version 0x03 under a key ID not in the ring: version wins",
-			b.tamper(func(r []byte) []byte { r[0] = 3; copy(r[1:], []byte{0xff, 0xff, 0xff, 0xff}); return r }))),
+		also(ReasonUnknownKey, b.other("version 0x04 under a key ID not in the ring: version wins",
+			b.tamper(func(r []byte) []byte { r[0] = 4; copy(r[1:], []byte{0xff, 0xff, 0xff, 0xff}); return r }))),
 	}
 }
 

@@ -220,7 +220,7 @@ func checkInspect(t *testing.T, ring *KeyRing, v validVector, s specPlain, now t
 	want := &Contents{
 		Version: v.Version, Transport: v.Transport, KeyID: ring.keys[v.SealedWith].idString(), Primary: v.SealedWith == 0,
 		IssuedAt: time.Unix(s.issued, 0), ExpiresAt: time.Unix(s.expires, 0), RenewedAt: time.Unix(s.renewed, 0),
-		SessionID: b64url(s.id), Persistent: s.flags&flagPersist != 0,
+		SessionID: b64url(s.id), Persistent: s.flags&flagPersist != 0, Cookies: 1,
 		Values: map[string]json.RawMessage{}, Flashes: []Flash{},
 	}
 	if v.RevalidatedAt != nil {
