@@ -17,7 +17,7 @@ func buildVectors() vectorFile {
 	b := newVectorBuilder()
 	vf := vectorFile{
 		SkewSeconds: int64(defaultSkew / time.Second),
-		Valid:       b.valid(),
+		Valid:       append(b.valid(), b.validChunked()...),
 		Reseal:      b.reseal(),
 		Invalid: []invalidGroup{
 			{ReasonTooLong, b.tooLong()},
@@ -63,7 +63,8 @@ type vectorBuilder struct {
 	cookie        string
 	now           int64
 	base          specPlain
-	baseRaw       []byte // base sealed in version 1 under k1
+	baseRaw       []byte       // base sealed in version 1 under k1
+	src           chunkSources // sessions over several cookies
 }
 
 func newVectorBuilder() *vectorBuilder {
@@ -73,6 +74,7 @@ func newVectorBuilder() *vectorBuilder {
 	_, b.id2 = specKeys(b.k2)
 	_, b.id3 = specKeys(b.k3)
 	b.baseRaw, _ = base64.RawURLEncoding.DecodeString(specSeal(b.k1, testNonce("base"), b.cookie, b.base.bytes()))
+	b.src = b.chunkSources()
 	return b
 }
 
