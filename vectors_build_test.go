@@ -20,6 +20,7 @@ func buildVectors() vectorFile {
 		Valid:       append(b.valid(), b.validChunked()...),
 		Reseal:      b.reseal(),
 		Invalid: []invalidGroup{
+			{ReasonChunks, b.chunks()},
 			{ReasonTooLong, b.tooLong()},
 			{ReasonMalformed, b.malformed()},
 			{ReasonTooShort, b.tooShort()},

@@ -18,9 +18,10 @@ var update = flag.Bool("update", false, "rewrite testdata/vectors.json from buil
 // vectorT0 is 2026-01-01T00:00:00Z, the time most vectors are built around.
 const vectorT0 = 1767225600
 
-// allReasons lists every Reason in the order of FORMAT.md's MUST-reject rules.
+// allReasons lists every Reason in the order of FORMAT.md's MUST-reject
+// rules, the chunk rules first.
 var allReasons = []Reason{
-	ReasonTooLong, ReasonMalformed, ReasonTooShort, ReasonVersion, ReasonUnknownKey,
+	ReasonChunks, ReasonTooLong, ReasonMalformed, ReasonTooShort, ReasonVersion, ReasonUnknownKey,
 	ReasonAuth, ReasonPlaintext, ReasonFuture, ReasonExpired,
 }
 
