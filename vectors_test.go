@@ -9,6 +9,7 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -93,6 +94,9 @@ func TestVectors(t *testing.T) {
 		t.Errorf("got no re-seal vectors, want some")
 	}
 	checkGroups(t, vf.Invalid)
+	if spec, err := os.ReadFile("FORMAT.md"); err != nil || !strings.Contains(strings.Join(strings.Fields(string(spec)), " "), vectorCounts(vf)) {
+		t.Errorf("FORMAT.md, Test vectors: got no %q (read error: %v), want the counts of %s", vectorCounts(vf), err, vectorsPath)
+	}
 }
 
 // checkGroups checks that every rule has a group of vectors, in the order
