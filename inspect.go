@@ -11,7 +11,7 @@ import (
 // It marshals to JSON. Values and flashes are the session's own data, which
 // may be personal: show them to those entitled to the session only.
 type Contents struct {
-	Version       int                        `json:"version"`                 // wire format version: 1 or 2
+	Version       int                        `json:"version"`                 // wire format version: 1, 2 or 3
 	Transport     string                     `json:"transport"`               // "cookie" or "token"
 	KeyID         string                     `json:"key_id"`                  // the key that sealed it, as 8 hexadecimal digits
 	Primary       bool                       `json:"primary"`                 // whether that key is the ring's primary

@@ -17,9 +17,10 @@ func buildVectors() vectorFile {
 	b := newVectorBuilder()
 	vf := vectorFile{
 		SkewSeconds: int64(defaultSkew / time.Second),
-		Valid:       b.valid(),
+		Valid:       append(b.valid(), b.validChunked()...),
 		Reseal:      b.reseal(),
 		Invalid: []invalidGroup{
+			{ReasonChunks, b.chunks()},
 			{ReasonTooLong, b.tooLong()},
 			{ReasonMalformed, b.malformed()},
 			{ReasonTooShort, b.tooShort()},
@@ -38,21 +39,30 @@ func buildVectors() vectorFile {
 // vectorComment is the file's header: what each kind of vector means, and
 // how many there are.
 func vectorComment(vf vectorFile) []string {
-	invalid := 0
-	for _, g := range vf.Invalid {
-		invalid += len(g.Vectors)
-	}
 	return []string{
-		"Test vectors for cookiesession wire formats v1 and v2 (FORMAT.md). Regenerate with: go test -run TestVectors -update (buildVectors in vectors_build_test.go writes the same file every time).",
-		fmt.Sprintf("%d valid vectors, %d re-seal vectors, %d invalid vectors in %d groups, one for each rule of FORMAT.md, in its order.",
-			len(vf.Valid), len(vf.Reseal), invalid, len(vf.Invalid)),
+		"Test vectors for cookiesession wire formats v1, v2 and v3 (FORMAT.md). Regenerate with: go test -run TestVectors -update (buildVectors in vectors_build_test.go writes the same file every time).",
+		vectorCounts(vf),
 		"Keys are base64url secrets, primary first; every key here is a test fixture, sha256(\"cookiesession test key N\").",
 		"Nonces, session IDs and plaintexts are hex. An entry's or flash's json is the exact bytes of its value. Times and now are Unix seconds.",
 		"transport is how the value travels: cookie (byte 0x00 in the associated data) or token (0x01). skew_seconds is how far ahead of now a time may be (rule 8).",
-		"valid: sealing the fields in version under keys[sealed_with] with the nonce, for cookie and transport, gives plaintext and value; opening value received by transport at now gives the fields back. revalidated_at is present when flag 0x02 is set.",
-		"reseal: the fields up to value are a valid vector. resealed is what an opener writes for that session on its response at now: the session sealed in version 2 under keys[0] with resealed.nonce, for the same cookie and transport, keeping issued_at, expires_at, revalidated_at, session_id, the persistent flag and every entry and flash byte for byte; renewed_at becomes the latest of now, issued_at and revalidated_at.",
-		"invalid: opening value for cookie, received by transport, at now with the ring keys must fail with the group's reason. Where sealed is given, value is exactly that seal: plaintext sealed under key with the header version and key_id, the nonce, and the associated data for cookie and transport. Where also is given, value breaks that later rule too, and the group's rule, checked first, must win.",
+		"max_cookies, where given, is the most cookies the opener reads, the cookie called cookie and its chunks cookie.1, cookie.2 and on together, by the chunk rules C1 to C3; where absent, the opener reads no chunks, as Codec.Decode, and a value is received whole.",
+		"valid: sealing the fields in version under keys[sealed_with] with the nonce, for cookie and transport, gives plaintext and value; opening value received by transport at now gives the fields back. revalidated_at is present when flag 0x02 is set. Where cookies is given, they are the (name, value) pairs a sealer splits value over, one if it fits one cookie, and opening a request that carries them, for an opener that reads max_cookies, gives the fields back; a version 3 value opens only so.",
+		"reseal: the fields up to cookies are a valid vector. resealed is what an opener writes for that session on its response at now: the session sealed under keys[0] with resealed.nonce, for the same cookie and transport, in version 2, or, where resealed.cookies is given, as a sealer seals a cookie, split over them; it keeps issued_at, expires_at, revalidated_at, session_id, the persistent flag and every entry and flash byte for byte; renewed_at becomes the latest of now, issued_at and revalidated_at.",
+		"invalid: opening value for cookie, received by transport, at now with the ring keys, or where cookies is given (and value is empty) the request that carries those cookies in their order, must fail with the group's reason. Where sealed is given, value, or the values of cookies concatenated, is exactly that seal: plaintext sealed under key with the header version, key_id and in version 3 count, the nonce, and the associated data for cookie, transport and count. Where also is given, the value breaks that later rule too (judged on what the cookies join to, as far as they go), and the group's rule, checked first, must win.",
 	}
+}
+
+// vectorCounts says how many vectors of each kind vf holds, and of each
+// group of invalid vectors; FORMAT.md quotes it.
+func vectorCounts(vf vectorFile) string {
+	invalid := 0
+	var groups []string
+	for _, g := range vf.Invalid {
+		invalid += len(g.Vectors)
+		groups = append(groups, fmt.Sprintf("%s %d", g.Reason, len(g.Vectors)))
+	}
+	return fmt.Sprintf("%d valid vectors, %d re-seal vectors, %d invalid vectors in %d groups, the chunk rules first, then one for each rule of FORMAT.md, in its order: %s.",
+		len(vf.Valid), len(vf.Reseal), invalid, len(vf.Invalid), strings.Join(groups, ", "))
 }
 
 // vectorBuilder makes vectors from three test keys, the cookie name and
@@ -63,7 +73,8 @@ type vectorBuilder struct {
 	cookie        string
 	now           int64
 	base          specPlain
-	baseRaw       []byte // base sealed in version 1 under k1
+	baseRaw       []byte       // base sealed in version 1 under k1
+	src           chunkSources // sessions over several cookies
 }
 
 func newVectorBuilder() *vectorBuilder {
@@ -73,6 +84,7 @@ func newVectorBuilder() *vectorBuilder {
 	_, b.id2 = specKeys(b.k2)
 	_, b.id3 = specKeys(b.k3)
 	b.baseRaw, _ = base64.RawURLEncoding.DecodeString(specSeal(b.k1, testNonce("base"), b.cookie, b.base.bytes()))
+	b.src = b.chunkSources()
 	return b
 }
 

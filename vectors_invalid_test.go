@@ -69,6 +69,17 @@ func (b *vectorBuilder) malformed() []invalidVector {
 		other("a Bearer prefix", "Bearer "+mvalue),
 		also(ReasonTooShort, other("header only, padded: malformed and too short, malformed wins",
 			base64.URLEncoding.EncodeToString(b.baseRaw[:headerSize]))),
+		b.chunkVector("v3: a + of the standard alphabet in the middle chunk", 3, edit(b.src.three, func(cs []cookiePair) []cookiePair {
+			v := []byte(cs[1].Value)
+			v[len(v)/2] = '+'
+			cs[1].Value = string(v)
+			return cs
+		})),
+		b.chunkVector("v3: = appended to the last chunk", 3, edit(b.src.two, func(cs []cookiePair) []cookiePair { cs[1].Value += "="; return cs })),
+		// __Host-session's first two chunks hold 8162 characters, 2 modulo
+		// 4, whose last character has four unused bits.
+		b.chunkVector("v3: count lowered from 3 to 2: the first two chunks join, with unused bits set in the last character", 3,
+			edit(b.src.three, func(cs []cookiePair) []cookiePair { cs[0].Value = withCountByte(cs[0].Value, 2); return cs })),
 	}
 }
 
@@ -80,10 +91,18 @@ func (b *vectorBuilder) tooShort() []invalidVector {
 		b.other("header only: version, key ID, nonce", b.tamper(func(r []byte) []byte { return r[:headerSize] })),
 		b.other("44 bytes: header and 15 bytes of tag", b.tamper(func(r []byte) []byte { return r[:sealedMin-1] })),
 		also(ReasonVersion, b.other("44 bytes with an unknown version: length wins",
-			b.tamper(func(r []byte) []byte { r[0] = 3; return r[:sealedMin-1] }))),
+			b.tamper(func(r []byte) []byte { r[0] = 4; return r[:sealedMin-1] }))),
 		also(ReasonUnknownKey, b.other("44 bytes with an unknown key ID: length wins",
 			b.tamper(func(r []byte) []byte { r[1] ^= 0xff; return r[:sealedMin-1] }))),
+		also(ReasonVersion, b.via("token", b.other("v3 token of 45 bytes, one short of a version 3 header and tag: length wins",
+			b.tamper(func(r []byte) []byte { r[0] = 3; return r[:sealedMin] })))),
 	}
+}
+
+// via is v received by transport t.
+func (b *vectorBuilder) via(t string, v invalidVector) invalidVector {
+	v.Transport = t
+	return v
 }
 
 // unknownVersion values have an unknown version, or one the transport
@@ -96,13 +115,17 @@ func (b *vectorBuilder) unknownVersion() []invalidVector {
 	relabelled.Transport = "token"
 	return []invalidVector{
 		b.other("version 0x00", b.tamper(func(r []byte) []byte { r[0] = 0; return r })),
-		b.other("version 0x03", b.tamper(func(r []byte) []byte { r[0] = 3; return r })),
+		b.other("version 0x04", b.tamper(func(r []byte) []byte { r[0] = 4; return r })),
 		b.other("version 0xff", b.tamper(func(r []byte) []byte { r[0] = 0xff; return r })),
-		authentic("authentic under version 3 in header and associated data", [][]byte{k1}, cookie, now, k1, 3, id1, cookie, b.base.bytes()),
+		authentic("authentic under version 4 in header and associated data", [][]byte{k1}, cookie, now, k1, 4, id1, cookie, b.base.bytes()),
 		v1Token,
 		relabelled,
-		also(ReasonUnknownKey, b.other("version 0x03 under a key ID not in the ring: version wins",
-			b.tamper(func(r []byte) []byte { r[0] = 3; copy(r[1:], []byte{0xff, 0xff, 0xff, 0xff}); return r }))),
+		whole(b.authentic3("version 3 value received as a token", [][]byte{k1}, 0, k1, id1, 2, cookie, "cookie", b.base.bytes()), "token", 0),
+		whole(b.authentic3("authentic version 3 token: a token is not split", [][]byte{k1}, 0, k1, id1, 2, cookie, "token", b.base.bytes()), "token", 0),
+		whole(b.authentic3("version 3 cookie, to an opener that reads no chunks, as Codec.Decode", [][]byte{k1}, 0, k1, id1, 2, cookie, "cookie",
+			b.base.bytes()), "cookie", 0),
+		also(ReasonUnknownKey, b.other("version 0x04 under a key ID not in the ring: version wins",
+			b.tamper(func(r []byte) []byte { r[0] = 4; copy(r[1:], []byte{0xff, 0xff, 0xff, 0xff}); return r }))),
 	}
 }
 
@@ -114,6 +137,8 @@ func (b *vectorBuilder) unknownKey() []invalidVector {
 		authentic("sealed with a key not in the ring", [][]byte{k1, k2}, cookie, now, k3, version1, b.id3, cookie, b.base.bytes()),
 		authenticVia("v2 token sealed with a key not in the ring", [][]byte{k1, k2}, cookie, "token", now, k3, version2, b.id3, cookie, "token", b.base.bytes()),
 		authentic("sealed with the old key after it left the ring", [][]byte{k2}, cookie, now, k1, version1, b.id1, cookie, b.base.bytes()),
+		b.authentic3("v3 over two cookies, sealed with a key not in the ring", [][]byte{k1, k2}, 3, k3, b.id3, 2, cookie, "cookie",
+			padded(b.base, twoCookies).bytes()),
 		also(ReasonAuth, b.other("key ID 00000000", b.tamper(func(r []byte) []byte { copy(r[1:], []byte{0, 0, 0, 0}); return r }))),
 		also(ReasonAuth, b.other("key ID ffffffff", b.tamper(func(r []byte) []byte { copy(r[1:], []byte{0xff, 0xff, 0xff, 0xff}); return r }))),
 	}
@@ -162,6 +187,16 @@ func (b *vectorBuilder) authentication() []invalidVector {
 			specSealRaw(aeadKey1, version2, id1, testNonce("v2 transport 2"), specAD(version2, id1, 2, cookie), base.bytes())),
 		other("version 1 value relabelled as version 2", tamper(func(r []byte) []byte { r[0] = version2; return r })),
 		other("version 2 cookie relabelled as version 1", b.relabel("cookie", version1)),
+		b.chunkVector("v3: chunks 1 and 2 swapped", 4,
+			edit(b.src.four, func(cs []cookiePair) []cookiePair { cs[1].Value, cs[2].Value = cs[2].Value, cs[1].Value; return cs })),
+		b.chunkVector("v3: chunk 1 from another seal of the session", 3,
+			edit(b.src.two, func(cs []cookiePair) []cookiePair { cs[1] = b.src.twoAgain[1]; return cs })),
+		b.chunkVector("v3 sealed with count 3 in the associated data and 2 in the header", 3, specSplit(cookie, specSealHeader(aeadKey1,
+			append(append([]byte{3}, id1...), 2), testNonce("v3 count 3 in ad"), specAD3(id1, 3, 0, cookie), padded(base, twoCookies).bytes()))),
+		b.authentic3("v3 sealed for another cookie name", [][]byte{k1}, 3, k1, id1, 2, "session", "cookie", padded(base, twoCookies).bytes()),
+		b.authentic3("v3 sealed for a token, received as cookies", [][]byte{k1}, 3, k1, id1, 2, cookie, "token", padded(base, twoCookies).bytes()),
+		b.chunkVector("v3 sealed with associated data without the count", 3, specSplit(cookie, specSealHeader(aeadKey1, append(append([]byte{3}, id1...), 2),
+			testNonce("v3 without count"), specAD(3, id1, 0, cookie), padded(base, twoCookies).bytes()))),
 		also(ReasonPlaintext, authentic("malformed plaintext sealed for another name: authentication wins",
 			[][]byte{k1}, cookie, now, k1, version1, id1, "session", badFlags)),
 	}
@@ -200,6 +235,8 @@ func (b *vectorBuilder) plaintext() []invalidVector {
 	future.expires = now + 7200
 	expiredBadFlags := base
 	expiredBadFlags.flags = 0x04
+	badFlags3 := padded(base, twoCookies).bytes()
+	badFlags3[3*8+idSize] = 0x04
 	vs := []invalidVector{
 		sealed("empty plaintext", nil, now),
 		sealed("44 bytes: one short of the fixed part", fixedBytes[:44], now),
@@ -246,6 +283,7 @@ func (b *vectorBuilder) plaintext() []invalidVector {
 		sealed2("v2: revalidated_at after renewed_at", withChecked(base.renewed+1), now),
 		sealed2("v2: flag 0x02 with revalidated_at cut short", fixedChecked[:fixedPlain+checkedSize-1], now),
 		sealed2("v2: flag 0x02 without its eight bytes", fixedChecked[:fixedPlain], now),
+		b.authentic3("v3: undefined flag bit 0x04, over two cookies", [][]byte{b.k1}, 3, b.k1, b.id1, 2, b.cookie, "cookie", badFlags3),
 	)
 }
 
@@ -268,15 +306,21 @@ func (b *vectorBuilder) future() []invalidVector {
 		b.sealed2("v2: revalidated and renewed 61 seconds ahead", renewedAheadChecked.bytes(), now),
 		b.sealed("renewed 61 seconds ahead", renewedAhead.bytes(), now),
 		b.sealed("issued in year 9999", farAhead.bytes(), now),
+		b.authentic3("v3: issued and renewed 61 seconds ahead, over two cookies", [][]byte{b.k1}, 3, b.k1, b.id1, 2, b.cookie, "cookie",
+			padded(ahead, twoCookies).bytes()),
 	}
 }
 
 func (b *vectorBuilder) expired() []invalidVector {
 	bp, expires := b.base.bytes(), b.base.expires
+	chunked := b.authentic3("v3: now equals expires_at, over two cookies", [][]byte{b.k1}, 3, b.k1, b.id1, 2, b.cookie, "cookie",
+		padded(b.base, twoCookies).bytes())
+	chunked.Now = expires
 	return []invalidVector{
 		b.sealed("now equals expires_at", bp, expires),
 		b.sealed2("v2: revalidated, now equals expires_at", revalidatedPlain().bytes(), expires),
 		b.sealed("one second after expires_at", bp, expires+1),
 		b.sealed("ten years later", bp, expires+10*365*86400),
+		chunked,
 	}
 }

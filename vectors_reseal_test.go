@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -22,17 +23,39 @@ type resealVector struct {
 	Resealed resealedValue `json:"resealed"`
 }
 
-// resealedValue is the re-sealed value: version 2 under the primary key,
-// for the vector's cookie and transport, with every field of the session
-// the same but those given here.
+// resealedValue is the re-sealed value: under the primary key, for the
+// vector's cookie and transport, in version 2, or in version 3 split over
+// Cookies as the vector's value is, with every field of the session the
+// same but those given here.
 type resealedValue struct {
-	Nonce         string `json:"nonce"`
-	IssuedAt      int64  `json:"issued_at"`
-	ExpiresAt     int64  `json:"expires_at"`
-	RenewedAt     int64  `json:"renewed_at"`
-	RevalidatedAt *int64 `json:"revalidated_at,omitempty"`
-	Plaintext     string `json:"plaintext"`
-	Value         string `json:"value"`
+	Nonce         string       `json:"nonce"`
+	IssuedAt      int64        `json:"issued_at"`
+	ExpiresAt     int64        `json:"expires_at"`
+	RenewedAt     int64        `json:"renewed_at"`
+	RevalidatedAt *int64       `json:"revalidated_at,omitempty"`
+	Plaintext     string       `json:"plaintext"`
+	Value         string       `json:"value"`
+	Cookies       []cookiePair `json:"cookies,omitempty"`
+}
+
+// resealOf is v and what the spec's opener writes for it on its response.
+func resealOf(v validVector, keys [][]byte) resealVector {
+	nonce := testNonce(v.Name + ", re-sealed")
+	out, value, reason := specReseal(v.specInput(keys, int64(defaultSkew/time.Second)), nonce)
+	if reason != "" {
+		panic("re-seal vector " + v.Name + " does not open: " + string(reason))
+	}
+	r := resealVector{validVector: v, Resealed: resealedValue{
+		Nonce: hex.EncodeToString(nonce), IssuedAt: out.issued, ExpiresAt: out.expires, RenewedAt: out.renewed,
+		Plaintext: hex.EncodeToString(out.bytes()), Value: value,
+	}}
+	if out.flags&flagChecked != 0 {
+		r.Resealed.RevalidatedAt = &out.checked
+	}
+	if v.Cookies != nil {
+		r.Resealed.Cookies = specSplit(v.Cookie, value)
+	}
+	return r
 }
 
 // reseal makes the re-seal vectors: values in version 1 or under an old
@@ -41,25 +64,15 @@ func (b *vectorBuilder) reseal() []resealVector {
 	k1, k2, now, base := b.k1, b.k2, b.now, b.base
 	rotated := [][]byte{k2, k1}
 	reseal := func(version byte, transport, name string, keys [][]byte, s specPlain) resealVector {
-		v := validVia(version, transport, name, keys, len(keys)-1, b.cookie, s, now)
-		nonce := testNonce(name + ", re-sealed")
-		in := specInput{secrets: keys, cookie: v.Cookie, via: transports[transport], value: v.Value, now: now,
-			skew: int64(defaultSkew / time.Second)}
-		out, value, reason := specReseal(in, nonce)
-		if reason != "" {
-			panic("re-seal vector " + name + " does not open: " + string(reason))
-		}
-		r := resealVector{validVector: v, Resealed: resealedValue{
-			Nonce: hex.EncodeToString(nonce), IssuedAt: out.issued, ExpiresAt: out.expires, RenewedAt: out.renewed,
-			Plaintext: hex.EncodeToString(out.bytes()), Value: value,
-		}}
-		if out.flags&flagChecked != 0 {
-			r.Resealed.RevalidatedAt = &out.checked
-		}
-		return r
+		return resealOf(validVia(version, transport, name, keys, len(keys)-1, b.cookie, s, now), keys)
 	}
 	old := func(version byte, transport, name string, s specPlain) resealVector {
 		return reseal(version, transport, name, rotated, s)
+	}
+	// oldChunked is s sealed under the old key over cookies cookies, for an
+	// opener that reads up to max.
+	oldChunked := func(name string, s specPlain, max, cookies int) resealVector {
+		return resealOf(validCookies(name, rotated, 1, b.cookie, s, now, max, cookies), rotated)
 	}
 	issuedAhead := base
 	issuedAhead.issued, issuedAhead.renewed = now+30, now+30
@@ -85,6 +98,9 @@ func (b *vectorBuilder) reseal() []resealVector {
 		old(2, "cookie", "revalidated 30 seconds ahead of now, within the skew: renewed_at becomes revalidated_at", checkedAhead),
 		old(2, "cookie", "renewed 30 seconds ahead of now, within the skew: renewed_at becomes now, earlier than it was", renewedAhead),
 		old(1, "cookie", "version 1 cookie, not persistent, numbers beyond float64 and escaped strings: values re-sealed byte for byte", numbers),
+		oldChunked("version 3 cookie under an old key, over two cookies", padded(base, twoCookies), 2, 2),
+		oldChunked("version 3 cookie under an old key, revalidated, over two cookies: revalidated_at kept", padded(revalidatedPlain(), twoCookies), 2, 2),
+		oldChunked("version 3 cookie renewed 30 seconds ahead of now, over two cookies: renewed_at becomes now", padded(renewedAhead, twoCookies), 3, 2),
 	}
 }
 
@@ -93,8 +109,11 @@ func (v resealVector) resealedVector() validVector {
 	r, out := v.Resealed, v.validVector
 	out.Name += ", re-sealed"
 	out.Version, out.SealedWith, out.Nonce = version2, 0, r.Nonce
+	if len(r.Cookies) > 1 {
+		out.Version = version3
+	}
 	out.IssuedAt, out.ExpiresAt, out.RenewedAt, out.RevalidatedAt = r.IssuedAt, r.ExpiresAt, r.RenewedAt, r.RevalidatedAt
-	out.Plaintext, out.Value = r.Plaintext, r.Value
+	out.Plaintext, out.Value, out.Cookies = r.Plaintext, r.Value, r.Cookies
 	return out
 }
 
@@ -111,35 +130,31 @@ func checkResealVector(t *testing.T, v resealVector, skew int64) {
 			r.IssuedAt, r.ExpiresAt, r.RevalidatedAt, v.IssuedAt, v.ExpiresAt, v.RevalidatedAt)
 	}
 	secrets, _ := vectorRing(t, v.Keys)
-	in := specInput{secrets: secrets, cookie: v.Cookie, via: transports[v.Transport], value: v.Value, now: v.Now, skew: skew}
-	s, value, reason := specReseal(in, decodeHex(t, r.Nonce))
+	s, value, reason := specReseal(v.specInput(secrets, skew), decodeHex(t, r.Nonce))
 	if reason != "" || value != r.Value || hex.EncodeToString(s.bytes()) != r.Plaintext {
 		t.Errorf("spec re-seal: got %v, %q, reason %q; want plaintext %s, value %s", s, value, reason, r.Plaintext, r.Value)
 	}
 	t.Run("Manager", func(t *testing.T) { checkManagerReseal(t, v, secrets) })
 }
 
-// checkManagerReseal serves a request that carries v's value, at v.Now,
-// through a Manager's middleware, and checks that the response carries
-// v's re-sealed value: the same plaintext under the primary key, sealed
-// with a nonce of the Manager's choosing.
+// checkManagerReseal serves a request that carries v's value, or its
+// cookies, at v.Now, through a Manager's middleware, and checks that the
+// response carries v's re-sealed value: the same plaintext under the
+// primary key, split over the same cookies, sealed with a nonce of the
+// Manager's choosing.
 func checkManagerReseal(t *testing.T, v resealVector, secrets [][]byte) {
 	const tokenHeader = "Session-Token"
 	synctest.Test(t, func(t *testing.T) {
 		time.Sleep(time.Unix(v.Now, 0).Sub(time.Now()))
-		ring, err := NewKeyRing(secrets...)
-		if err != nil {
-			t.Fatal(err)
+		m := vectorManager(t, secrets, Config{Name: v.Cookie, TokenHeader: tokenHeader, MaxCookies: v.MaxCookies})
+		cookies, wantCookies := v.Cookies, v.Resealed.Cookies
+		if cookies == nil {
+			cookies, wantCookies = []cookiePair{{v.Cookie, v.Value}}, []cookiePair{{v.Cookie, v.Resealed.Value}}
 		}
-		m, err := New(ring, Config{Name: v.Cookie, TokenHeader: tokenHeader})
-		if err != nil {
-			t.Fatal(err)
-		}
-		req := httptest.NewRequest("GET", "https://example.com/", nil)
+		req := cookieRequest(cookies)
 		if v.Transport == "token" {
+			req = httptest.NewRequest("GET", "https://example.com/", nil)
 			req.Header.Set(tokenHeader, v.Value)
-		} else {
-			req.AddCookie(&http.Cookie{Name: v.Cookie, Value: v.Value})
 		}
 		rec := httptest.NewRecorder()
 		m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -147,19 +162,26 @@ func checkManagerReseal(t *testing.T, v resealVector, secrets [][]byte) {
 		})).ServeHTTP(rec, req)
 		got := rec.Header().Get(tokenHeader)
 		if v.Transport != "token" {
-			cs := rec.Result().Cookies()
-			if len(cs) != 1 {
-				t.Fatalf("got cookies %v, want one", cs)
+			var set []cookiePair
+			for _, c := range rec.Result().Cookies() {
+				set = append(set, cookiePair{c.Name, c.Value})
 			}
-			got = cs[0].Value
+			if !slices.Equal(cookieNames(set), cookieNames(wantCookies)) {
+				t.Fatalf("got cookies %q, want %q", cookieNames(set), cookieNames(wantCookies))
+			}
+			got = specJoinValues(set)
 		}
 		raw, err := base64.RawURLEncoding.DecodeString(got)
-		if err != nil || len(raw) < headerSize {
+		if err != nil || len(raw) < headerSize+1 {
 			t.Fatalf("got re-sealed value %q, %v; want base64url of a sealed value", got, err)
 		}
 		aeadKey, keyID := specKeys(secrets[0])
-		want := specSealRaw(aeadKey, version2, keyID, raw[1+keyIDSize:headerSize],
-			specAD(version2, keyID, transports[v.Transport], v.Cookie), decodeHex(t, v.Resealed.Plaintext))
+		plain := decodeHex(t, v.Resealed.Plaintext)
+		want := specSealRaw(aeadKey, version2, keyID, raw[1+keyIDSize:headerSize], specAD(version2, keyID, transports[v.Transport], v.Cookie), plain)
+		if count := byte(len(wantCookies)); count > 1 {
+			header := append(append([]byte{version3}, keyID...), count)
+			want = specSealHeader(aeadKey, header, raw[len(header):len(header)+nonceSize], specAD3(keyID, count, 0, v.Cookie), plain)
+		}
 		if got != want {
 			t.Errorf("re-sealed by the Manager:\ngot  %s\nwant %s (the vector's plaintext, with the Manager's nonce)", got, want)
 		}

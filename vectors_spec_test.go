@@ -37,8 +37,8 @@ func specKeys(secret []byte) (aeadKey, keyID []byte) {
 	return aeadKey, keyID
 }
 
-// specAD is the associated data of FORMAT.md "Cookie value": version 1
-// has no transport byte.
+// specAD is the associated data of FORMAT.md "Cookie value" for versions
+// 1 and 2: version 1 has no transport byte. specAD3 is version 3's.
 func specAD(version byte, keyID []byte, transport byte, name string) []byte {
 	ad := append([]byte{version}, keyID...)
 	if version != 1 {
@@ -48,13 +48,20 @@ func specAD(version byte, keyID []byte, transport byte, name string) []byte {
 	return append(ad, name...)
 }
 
-// specSealRaw seals plain under aeadKey with the given header and associated data.
+// specSealRaw seals plain under aeadKey with the header (version, keyID)
+// and the associated data.
 func specSealRaw(aeadKey []byte, version byte, keyID, nonce, ad, plain []byte) string {
+	return specSealHeader(aeadKey, append([]byte{version}, keyID...), nonce, ad, plain)
+}
+
+// specSealHeader seals plain under aeadKey with the header before the
+// nonce, and the associated data.
+func specSealHeader(aeadKey, header, nonce, ad, plain []byte) string {
 	aead, err := chacha20poly1305.NewX(aeadKey)
 	if err != nil {
 		panic(err)
 	}
-	sealed := append([]byte{version}, keyID...)
+	sealed := append([]byte(nil), header...)
 	sealed = append(sealed, nonce...)
 	sealed = aead.Seal(sealed, nonce, plain, ad)
 	return base64.RawURLEncoding.EncodeToString(sealed)
@@ -111,7 +118,7 @@ func recordBlob(rs []vectorRecord) []byte {
 }
 
 // specParse applies FORMAT.md's "Malformed plaintext" rule (rule 7) to a
-// plaintext of the given version.
+// plaintext of the given version; version 3's is version 2's.
 func specParse(b []byte, version byte) (s specPlain, ok bool) {
 	if len(b) < 45 {
 		return s, false
@@ -122,7 +129,7 @@ func specParse(b []byte, version byte) (s specPlain, ok bool) {
 	s.id = bytes.Clone(b[24:40])
 	s.flags = b[40]
 	maxFlags := byte(0x01)
-	if version == 2 {
+	if version >= 2 {
 		maxFlags = 0x03
 	}
 	if s.flags > maxFlags || s.issued > s.renewed || s.renewed >= s.expires {
@@ -177,9 +184,15 @@ type specInput struct {
 	secrets [][]byte // the key ring, primary first
 	cookie  string   // the session's cookie name
 	via     byte     // the transport the value was received by
-	value   string
-	now     int64 // the opener's clock, in Unix seconds
-	skew    int64 // how far ahead of now a time may be, in seconds
+	value   string   // the value, if cookies is nil
+	now     int64    // the opener's clock, in Unix seconds
+	skew    int64    // how far ahead of now a time may be, in seconds
+
+	// cookies, if not nil, are the cookies of the request, in its order,
+	// and max the most cookies the opener reads, chunks included; an
+	// opener with max 0 does not read chunks.
+	cookies []cookiePair
+	max     int
 
 	// sealed is, for an authentic value that does not open here (sealed
 	// for another name, say), the plaintext and version it was sealed
@@ -189,10 +202,12 @@ type specInput struct {
 	hasSealed     bool
 }
 
-// specValue is a value as the rules see it: decoded, routed to a secret
-// and opened, as far as each goes.
+// specValue is a value as the rules see it: joined from chunks, decoded,
+// routed to a secret and opened, as far as each goes.
 type specValue struct {
 	specInput
+	chunks    Reason // ReasonChunks if a chunk rule is broken
+	count     int    // the number of chunks value was joined from; 0 if received whole
 	canonical bool   // the value is canonical unpadded base64url
 	raw       []byte // its bytes, if canonical
 	key       int    // the index of the secret with the value's key ID; -1 if none
@@ -202,8 +217,9 @@ type specValue struct {
 
 func newSpecValue(in specInput) *specValue {
 	v := &specValue{specInput: in, key: -1}
-	raw, err := base64.RawURLEncoding.Strict().DecodeString(in.value)
-	if err != nil || base64.RawURLEncoding.EncodeToString(raw) != in.value {
+	v.value, v.count, v.chunks = specJoin(in)
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(v.value)
+	if err != nil || base64.RawURLEncoding.EncodeToString(raw) != v.value {
 		return v
 	}
 	v.canonical, v.raw = true, raw
@@ -224,7 +240,7 @@ func newSpecValue(in specInput) *specValue {
 // as they stand, the associated data for the name and transport it was
 // received by.
 func (v *specValue) openWith(secret []byte) ([]byte, bool) {
-	if len(v.raw) < 45 {
+	if len(v.raw) < v.minLen() {
 		return nil, false
 	}
 	aeadKey, _ := specKeys(secret)
@@ -232,8 +248,30 @@ func (v *specValue) openWith(secret []byte) ([]byte, bool) {
 	if err != nil {
 		panic(err)
 	}
-	plain, err := aead.Open(nil, v.raw[5:29], v.raw[29:], specAD(v.raw[0], v.raw[1:5], v.via, v.cookie))
+	header, ad := 5, specAD(v.raw[0], v.raw[1:5], v.via, v.cookie)
+	if v.raw[0] == 3 {
+		header, ad = 6, specAD3(v.raw[1:5], v.raw[5], v.via, v.cookie)
+	}
+	plain, err := aead.Open(nil, v.raw[header:header+24], v.raw[header+24:], ad)
 	return plain, err == nil
+}
+
+// minLen is the fewest bytes a value has, header and tag (rule 3): 45, or
+// 46 when its first byte, told by its first two characters of the
+// alphabet, is 0x03.
+func (v *specValue) minLen() int {
+	var first []byte
+	for _, c := range []byte(v.value) {
+		if alphabetLen(string(c)) == 1 {
+			first = append(first, c)
+		}
+	}
+	if len(first) >= 2 {
+		if b, _ := base64.RawURLEncoding.DecodeString(string(first[:2])); len(b) == 1 && b[0] == 3 {
+			return 46
+		}
+	}
+	return 45
 }
 
 // plaintext returns the plaintext that rules 7 to 9 judge, and its version.
@@ -255,26 +293,39 @@ func (v *specValue) times() (issued, expires, renewed int64, ok bool) {
 	return int64(u(b[0:])), int64(u(b[8:])), int64(u(b[16:])), true
 }
 
-// specRules are FORMAT.md's MUST-reject rules, in their order. Each says
-// whether a value breaks its rule, judged as if the rules before it had
-// passed where that can be told: a value that is not canonical is too
-// short if its characters of the alphabet carry fewer than 45 bytes; a
-// value whose key ID is in no secret fails authentication if no secret
-// opens it; rules 7 to 9 judge the plaintext it opens to, or else the one
-// it was sealed with.
+// specRules are FORMAT.md's MUST-reject rules, in their order, the chunk
+// rules first. Each says whether a value breaks its rule, judged as if the
+// rules before it had passed where that can be told: a value is what the
+// request's chunks join to, as far as they go; a value that is not
+// canonical is too short if its characters of the alphabet carry fewer
+// bytes than a header and tag; a value whose key ID is in no secret fails
+// authentication if no secret opens it; rules 7 to 9 judge the plaintext
+// it opens to, or else the one it was sealed with.
 var specRules = []struct {
 	reason Reason
 	broken func(v *specValue) bool
 }{
-	{ReasonTooLong, func(v *specValue) bool { return len(v.cookie)+len(v.value) > 4096 }},
+	{ReasonChunks, func(v *specValue) bool { return v.chunks != "" }},
+	{ReasonTooLong, func(v *specValue) bool { return len(v.cookie)+len(v.value) > 4096*max(v.count, 1) }},
 	{ReasonMalformed, func(v *specValue) bool { return !v.canonical }},
-	{ReasonTooShort, func(v *specValue) bool { return alphabetLen(v.value)*6/8 < 45 }},
+	{ReasonTooShort, func(v *specValue) bool { return alphabetLen(v.value)*6/8 < v.minLen() }},
 	{ReasonVersion, func(v *specValue) bool {
-		return len(v.raw) >= 1 && v.raw[0] != 2 && (v.raw[0] != 1 || v.via != 0)
+		if len(v.raw) < 1 {
+			return false
+		}
+		switch joined := v.count > 0; v.raw[0] {
+		case 1:
+			return v.via != 0 || joined
+		case 2:
+			return joined
+		case 3:
+			return !joined || len(v.raw) < 6 || int(v.raw[5]) != v.count
+		}
+		return true
 	}},
 	{ReasonUnknownKey, func(v *specValue) bool { return len(v.raw) >= 5 && v.key < 0 }},
 	{ReasonAuth, func(v *specValue) bool {
-		if len(v.raw) < 45 || v.opened {
+		if len(v.raw) < v.minLen() || v.opened {
 			return false
 		}
 		if v.key >= 0 {
@@ -323,10 +374,10 @@ func specBreaks(in specInput, reason Reason) bool {
 	panic("no rule for " + string(reason))
 }
 
-// specOpen opens in's value as FORMAT.md says, from the value alone: the
-// first rule it breaks rejects it, with that rule's reason. Otherwise it
-// returns the plaintext's fields, the value's version and the index of the
-// secret that opened it.
+// specOpen opens in's value, or the session in's cookies carry, as
+// FORMAT.md says, from the value alone: the first rule it breaks rejects
+// it, with that rule's reason. Otherwise it returns the plaintext's
+// fields, the value's version and the index of the secret that opened it.
 func specOpen(in specInput) (s specPlain, version byte, key int, reason Reason) {
 	in.sealed, in.hasSealed = nil, false
 	v := newSpecValue(in)
@@ -343,10 +394,11 @@ func specOpen(in specInput) (s specPlain, version byte, key int, reason Reason) 
 }
 
 // specReseal is what an opener writes for in's value on its next response
-// at in.now (FORMAT.md "Re-sealing"): the session it opens to, sealed in
-// version 2 under the primary secret with nonce for the same name and
-// transport, every field kept but renewed_at, which becomes the latest of
-// now, issued_at and revalidated_at.
+// at in.now (FORMAT.md "Re-sealing"): the session it opens to, sealed under
+// the primary secret with nonce for the same name and transport, every
+// field kept but renewed_at, which becomes the latest of now, issued_at and
+// revalidated_at. A token is sealed in version 2; a cookie in version 2 if
+// it fits one cookie, else in version 3, and split by specSplit.
 func specReseal(in specInput, nonce []byte) (specPlain, string, Reason) {
 	s, _, _, reason := specOpen(in)
 	if reason != "" {
@@ -355,6 +407,10 @@ func specReseal(in specInput, nonce []byte) (specPlain, string, Reason) {
 	s.renewed = max(in.now, s.issued)
 	if s.flags&0x02 != 0 {
 		s.renewed = max(s.renewed, s.checked)
+	}
+	if in.via == 0 {
+		_, value, _ := specSealCookie(in.secrets[0], nonce, in.cookie, s.bytes())
+		return s, value, ""
 	}
 	aeadKey, keyID := specKeys(in.secrets[0])
 	return s, specSealRaw(aeadKey, 2, keyID, nonce, specAD(2, keyID, in.via, in.cookie), s.bytes()), ""

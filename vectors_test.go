@@ -3,224 +3,45 @@ package cookiesession
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"os"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/vectors.json from buildVectors")
 
-const vectorsPath = "testdata/vectors.json"
-
 // vectorT0 is 2026-01-01T00:00:00Z, the time most vectors are built around.
 const vectorT0 = 1767225600
 
-// allReasons lists every Reason in the order of FORMAT.md's MUST-reject rules.
+// allReasons lists every Reason in the order of FORMAT.md's MUST-reject
+// rules, the chunk rules first.
 var allReasons = []Reason{
-	ReasonTooLong, ReasonMalformed, ReasonTooShort, ReasonVersion, ReasonUnknownKey,
+	ReasonChunks, ReasonTooLong, ReasonMalformed, ReasonTooShort, ReasonVersion, ReasonUnknownKey,
 	ReasonAuth, ReasonPlaintext, ReasonFuture, ReasonExpired,
 }
 
-// vectorFile is the layout of testdata/vectors.json: a kind of vector is a
-// field here, a builder in vectors_build_test.go and a check in
-// TestVectors.
-type vectorFile struct {
-	Comment     []string       `json:"comment"`
-	SkewSeconds int64          `json:"skew_seconds"`
-	Valid       []validVector  `json:"valid"`
-	Reseal      []resealVector `json:"reseal"`
-	Invalid     []invalidGroup `json:"invalid"`
-}
-
-// vectorRecord is one entry or flash: a key and the bytes of its JSON value.
-type vectorRecord struct {
-	Key  string `json:"key"`
-	JSON string `json:"json"`
-}
-
-type validVector struct {
-	Name          string         `json:"name"`
-	Version       int            `json:"version"`
-	Transport     string         `json:"transport"`
-	Keys          []string       `json:"keys"`
-	SealedWith    int            `json:"sealed_with"`
-	Nonce         string         `json:"nonce"`
-	Cookie        string         `json:"cookie"`
-	IssuedAt      int64          `json:"issued_at"`
-	ExpiresAt     int64          `json:"expires_at"`
-	RenewedAt     int64          `json:"renewed_at"`
-	RevalidatedAt *int64         `json:"revalidated_at,omitempty"`
-	Now           int64          `json:"now"`
-	SessionID     string         `json:"session_id"`
-	Persistent    bool           `json:"persistent"`
-	Entries       []vectorRecord `json:"entries"`
-	Flashes       []vectorRecord `json:"flashes"`
-	Plaintext     string         `json:"plaintext"`
-	Value         string         `json:"value"`
-}
-
-type invalidGroup struct {
-	Reason  Reason          `json:"reason"`
-	Vectors []invalidVector `json:"vectors"`
-}
-
-type invalidVector struct {
-	Name      string       `json:"name"`
-	Keys      []string     `json:"keys"`
-	Cookie    string       `json:"cookie"`
-	Transport string       `json:"transport"`
-	Now       int64        `json:"now"`
-	Value     string       `json:"value"`
-	Also      Reason       `json:"also,omitempty"` // a later rule the value breaks too
-	Sealed    *sealedInput `json:"sealed,omitempty"`
-}
-
-// sealedInput records how an authentic invalid value was made: value is
-// exactly the seal of plaintext under key with this header, nonce, name
-// and, from version 2, transport.
-type sealedInput struct {
-	Key       string `json:"key"`
-	Version   int    `json:"version"`
-	KeyID     string `json:"key_id"`
-	Nonce     string `json:"nonce"`
-	Cookie    string `json:"cookie"`
-	Transport string `json:"transport"`
-	Plaintext string `json:"plaintext"`
-}
-
-// specFromPayload converts p to specPlain, with nil for empty sections.
-func specFromPayload(p *payload) specPlain {
-	s := specPlain{issued: p.issuedAt, expires: p.expiresAt, renewed: p.renewedAt, id: bytes.Clone(p.id[:])}
-	if p.persistent {
-		s.flags = flagPersist
-	}
-	if p.checkedAt > p.issuedAt {
-		s.flags |= flagChecked
-		s.checked = p.checkedAt
-	}
-	for _, e := range p.entries {
-		s.entries = append(s.entries, vectorRecord{Key: e.key, JSON: string(e.value)})
-	}
-	for _, e := range p.flashes {
-		s.flashes = append(s.flashes, vectorRecord{Key: e.key, JSON: string(e.value)})
-	}
-	return s
-}
-
-// payloadFromSpec converts s to a payload; it ignores undefined flag bits.
-func payloadFromSpec(s specPlain) *payload {
-	p := &payload{issuedAt: s.issued, expiresAt: s.expires, renewedAt: s.renewed, checkedAt: s.issued,
-		persistent: s.flags&flagPersist != 0}
-	if s.flags&flagChecked != 0 {
-		p.checkedAt = s.checked
-	}
-	copy(p.id[:], s.id)
-	for _, r := range s.entries {
-		p.entries = append(p.entries, entry{key: r.Key, value: []byte(r.JSON)})
-	}
-	for _, r := range s.flashes {
-		p.flashes = append(p.flashes, entry{key: r.Key, value: []byte(r.JSON)})
-	}
-	return p
-}
-
-func marshalVectors(tb testing.TB, vf vectorFile) []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(vf); err != nil {
-		tb.Fatalf("encoding vectors: %v", err)
-	}
-	return buf.Bytes()
-}
-
-// loadVectors reads testdata/vectors.json.
-func loadVectors(tb testing.TB) vectorFile {
-	tb.Helper()
-	data, err := os.ReadFile(vectorsPath)
-	if err != nil {
-		tb.Fatalf("reading vectors: %v", err)
-	}
-	var vf vectorFile
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&vf); err != nil {
-		tb.Fatalf("decoding %s: %v", vectorsPath, err)
-	}
-	if len(vf.Valid) == 0 || len(vf.Invalid) == 0 {
-		tb.Fatalf("%s: got %d valid and %d invalid groups, want some of each", vectorsPath, len(vf.Valid), len(vf.Invalid))
-	}
-	return vf
-}
-
-func decodeHex(tb testing.TB, s string) []byte {
-	tb.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		tb.Fatalf("hex %q: %v", s, err)
-	}
-	return b
-}
-
-// vectorRing parses a vector's base64url keys into secrets and a ring.
-func vectorRing(tb testing.TB, keys []string) ([][]byte, *KeyRing) {
-	tb.Helper()
-	secrets := make([][]byte, len(keys))
-	for i, k := range keys {
-		s, err := base64.RawURLEncoding.Strict().DecodeString(k)
-		if err != nil {
-			tb.Fatalf("key %d: %v", i, err)
-		}
-		secrets[i] = s
-	}
-	ring, err := NewKeyRing(secrets...)
-	if err != nil {
-		tb.Fatalf("NewKeyRing(vector keys): got %v, want nil", err)
-	}
-	return secrets, ring
-}
-
-func (v validVector) spec(tb testing.TB) specPlain {
-	s := specPlain{issued: v.IssuedAt, expires: v.ExpiresAt, renewed: v.RenewedAt, id: decodeHex(tb, v.SessionID),
-		entries: v.Entries, flashes: v.Flashes}
-	if v.Persistent {
-		s.flags = flagPersist
-	}
-	if v.RevalidatedAt != nil {
-		s.flags |= flagChecked
-		s.checked = *v.RevalidatedAt
-	}
-	return s
-}
-
-// vectorTransport returns the transport a vector names.
-func vectorTransport(tb testing.TB, name string) transport {
-	tb.Helper()
-	b, ok := transports[name]
-	if !ok {
-		tb.Fatalf("transport %q: want cookie or token", name)
-	}
-	return transport(b)
-}
-
-// checkInspect checks that KeyRing.Inspect reports a valid vector's fields.
+// checkInspect checks that KeyRing.Inspect reports a valid vector's
+// fields, or KeyRing.InspectChunks for a vector with cookies.
 func checkInspect(t *testing.T, ring *KeyRing, v validVector, s specPlain, now time.Time) {
 	t.Helper()
-	c, err := ring.Inspect(v.Cookie, v.Value, now)
+	values := []string{v.Value}
+	if v.MaxCookies > 0 {
+		values = chunkValues(v.Cookie, v.Cookies, v.MaxCookies)
+	}
+	c, err := ring.InspectChunks(v.Cookie, values, now)
 	if err != nil {
-		t.Fatalf("Inspect: %v", err)
+		t.Fatalf("InspectChunks: %v", err)
 	}
 	want := &Contents{
 		Version: v.Version, Transport: v.Transport, KeyID: ring.keys[v.SealedWith].idString(), Primary: v.SealedWith == 0,
 		IssuedAt: time.Unix(s.issued, 0), ExpiresAt: time.Unix(s.expires, 0), RenewedAt: time.Unix(s.renewed, 0),
-		SessionID: b64url(s.id), Persistent: s.flags&flagPersist != 0,
+		SessionID: b64url(s.id), Persistent: s.flags&flagPersist != 0, Cookies: max(len(v.Cookies), 1),
 		Values: map[string]json.RawMessage{}, Flashes: []Flash{},
 	}
 	if v.RevalidatedAt != nil {
@@ -273,6 +94,9 @@ func TestVectors(t *testing.T) {
 		t.Errorf("got no re-seal vectors, want some")
 	}
 	checkGroups(t, vf.Invalid)
+	if spec, err := os.ReadFile("FORMAT.md"); err != nil || !strings.Contains(strings.Join(strings.Fields(string(spec)), " "), vectorCounts(vf)) {
+		t.Errorf("FORMAT.md, Test vectors: got no %q (read error: %v), want the counts of %s", vectorCounts(vf), err, vectorsPath)
+	}
 }
 
 // checkGroups checks that every rule has a group of vectors, in the order
@@ -320,32 +144,43 @@ func checkValidVector(t *testing.T, v validVector, skew int64) {
 	}
 	nonce := decodeHex(t, v.Nonce)
 	version, tr := byte(v.Version), vectorTransport(t, v.Transport)
-	if got := specSealVia(secrets[v.SealedWith], nonce, version, v.Transport, v.Cookie, wantPlain); got != v.Value {
-		t.Errorf("spec seal:\ngot  %s\nwant %s", got, v.Value)
-	}
-	in := specInput{secrets: secrets, cookie: v.Cookie, via: transports[v.Transport], value: v.Value, now: v.Now, skew: skew}
-	if got, gotVersion, key, reason := specOpen(in); reason != "" || gotVersion != version || key != v.SealedWith || !equalSpec(got, s) {
+	checkSpecSeal(t, v, secrets[v.SealedWith], nonce, wantPlain)
+	if got, gotVersion, key, reason := specOpen(v.specInput(secrets, skew)); reason != "" || gotVersion != version || key != v.SealedWith || !equalSpec(got, s) {
 		t.Errorf("spec open: got %v, version %d, key %d, reason %q; want %v, version %d, key %d", got, gotVersion, key, reason, s, version, v.SealedWith)
 	}
+	// chunks is the number of cookies the value is joined from: 1 unless
+	// it is in version 3.
+	chunks := max(len(v.Cookies), 1)
 	c := NewCodec(ring, 0)
+	c.limit = max(v.MaxCookies, 1) * MaxCookieSize
 	k := ring.keys[v.SealedWith]
 	switch version {
-	case version2:
-		if got, err := c.sealVia(v.Cookie, tr, p, k, nonce); err != nil || got != v.Value {
-			t.Errorf("sealVia:\ngot  %s, %v\nwant %s, nil", got, err, v.Value)
+	case version2, version3:
+		if got, err := c.appendSeal(nil, v.Cookie, tr, p, k, nonce, chunks); err != nil || string(got) != v.Value {
+			t.Errorf("appendSeal:\ngot  %s, %v\nwant %s, nil", got, err, v.Value)
 		}
 	case version1:
 		if tr != viaCookie {
 			t.Fatalf("a version 1 vector for transport %s: version 1 has cookies only", v.Transport)
 		}
 	default:
-		t.Fatalf("version %d: want 1 or 2", version)
+		t.Fatalf("version %d: want 1, 2 or 3", version)
 	}
-	if n := len(v.Cookie) + len(v.Value); n > MaxCookieSize {
-		t.Errorf("len(cookie)+len(value): got %d, want <= %d", n, MaxCookieSize)
+	if (version == version3) != (chunks > 1) || chunks > 1 && tr != viaCookie {
+		t.Fatalf("version %d for transport %s in %d cookies: want version 3 for two cookies or more, and only then", version, v.Transport, chunks)
+	}
+	pairs := v.Cookies
+	if pairs == nil {
+		pairs = []cookiePair{{v.Cookie, v.Value}}
+	}
+	for _, ck := range pairs {
+		if n := len(ck.Name) + len(ck.Value); n > MaxCookieSize {
+			t.Errorf("%s: len(name)+len(value) %d, want <= %d", ck.Name, n, MaxCookieSize)
+		}
 	}
 	now := time.Unix(v.Now, 0)
-	opened, key, err := c.openVia(v.Cookie, v.Value, tr, now)
+	opened := new(payload)
+	key, err := c.open(opened, v.Cookie, v.Value, tr, chunks, now)
 	if err != nil {
 		t.Fatalf("open: got %v, want nil", err)
 	}
@@ -357,10 +192,10 @@ func checkValidVector(t *testing.T, v validVector, skew int64) {
 	}
 	checkInspect(t, ring, v, s, now)
 	// Re-sealed, as a newer format or another key makes it, it opens to the same.
-	if resealed, err := c.sealVia(v.Cookie, tr, opened, ring.primary(), nonce); err != nil {
+	if resealed, err := c.appendSeal(nil, v.Cookie, tr, opened, ring.primary(), nonce, chunks); err != nil {
 		t.Errorf("re-seal: %v", err)
-	} else if again, _, err := c.openVia(v.Cookie, resealed, tr, now); err != nil || !equalSpec(specFromPayload(again), s) {
-		t.Errorf("re-sealed in version 2: got %v, %v; want %v", again, err, s)
+	} else if again := new(payload); !opens(c, again, v.Cookie, string(resealed), tr, chunks, now) || !equalSpec(specFromPayload(again), s) {
+		t.Errorf("re-sealed under the primary key: got %v; want %v", again, s)
 	}
 	for i, st := range ring.Stats() {
 		want := uint64(0)
@@ -374,11 +209,36 @@ func checkValidVector(t *testing.T, v validVector, skew int64) {
 			t.Errorf("Stats()[%d].Opens: got %d, want %d", i, st.Opens, want)
 		}
 	}
+	if v.MaxCookies > 0 {
+		t.Run("Manager", func(t *testing.T) { checkManagerOpens(t, v, secrets, s) })
+	}
+}
+
+// checkSpecSeal checks that the spec's sealer writes v's value, and for a
+// cookie of version 2 or 3 that it chooses v's version and cookies.
+func checkSpecSeal(t *testing.T, v validVector, secret, nonce, plain []byte) {
+	t.Helper()
+	if v.Transport != "cookie" || v.Version == 1 {
+		if got := specSealVia(secret, nonce, byte(v.Version), v.Transport, v.Cookie, plain); got != v.Value {
+			t.Errorf("spec seal:\ngot  %s\nwant %s", got, v.Value)
+		}
+		return
+	}
+	version, value, cookies := specSealCookie(secret, nonce, v.Cookie, plain)
+	if int(version) != v.Version || value != v.Value {
+		t.Errorf("spec seal: got version %d\n%s\nwant version %d\n%s", version, value, v.Version, v.Value)
+	}
+	if v.Cookies != nil && !slices.Equal(cookies, v.Cookies) {
+		t.Errorf("spec split: got %d cookies %q, want %d %q", len(cookies), cookieNames(cookies), len(v.Cookies), cookieNames(v.Cookies))
+	}
+	if v.Cookies != nil && specJoinValues(v.Cookies) != v.Value {
+		t.Errorf("cookies: their values joined are not the value")
+	}
 }
 
 func checkInvalidVector(t *testing.T, reason Reason, v invalidVector, skew int64) {
 	secrets, ring := vectorRing(t, v.Keys)
-	in := specInput{secrets: secrets, cookie: v.Cookie, via: byte(vectorTransport(t, v.Transport)), value: v.Value, now: v.Now, skew: skew}
+	in := v.specInput(t, secrets, skew)
 	if v.Sealed != nil {
 		checkAuthentic(t, reason, v)
 		in.sealed, in.sealedVersion, in.hasSealed = decodeHex(t, v.Sealed.Plaintext), byte(v.Sealed.Version), true
@@ -393,16 +253,23 @@ func checkInvalidVector(t *testing.T, reason Reason, v invalidVector, skew int64
 			t.Errorf("spec: got the value within rule %q, want it broken too", v.Also)
 		}
 	}
-	c := NewCodec(ring, 0)
-	p, k, err := c.openVia(v.Cookie, v.Value, vectorTransport(t, v.Transport), time.Unix(v.Now, 0))
-	if p != nil || k != nil {
-		t.Errorf("open: got payload %v and key %v, want nil", p != nil, k != nil)
+	now := time.Unix(v.Now, 0)
+	if v.MaxCookies > 0 {
+		checkInvalidChunks(t, reason, v, ring, secrets)
+	} else {
+		// An opener that reads no chunks, as Codec.Decode.
+		c := NewCodec(ring, 0)
+		p, k, err := c.openVia(v.Cookie, v.Value, vectorTransport(t, v.Transport), now)
+		if p != nil || k != nil {
+			t.Errorf("open: got payload %v and key %v, want nil", p != nil, k != nil)
+		}
+		wantInvalid(t, err, reason)
 	}
-	wantInvalid(t, err, reason)
 	// Inspect takes either transport, so only a cookie's failure to open
-	// as either is its failure too.
-	if v.Transport == "cookie" && reason != ReasonAuth {
-		_, err := ring.Inspect(v.Cookie, v.Value, time.Unix(v.Now, 0))
+	// as either is its failure too. It reads chunks, so a first chunk is
+	// left to the vectors that give max_cookies.
+	if _, first := specFirstChunk(v.Value); v.Transport == "cookie" && reason != ReasonAuth && v.MaxCookies == 0 && !first {
+		_, err := ring.Inspect(v.Cookie, v.Value, now)
 		wantInvalid(t, err, reason)
 	}
 	for i, st := range ring.Stats() {
@@ -412,8 +279,9 @@ func checkInvalidVector(t *testing.T, reason Reason, v invalidVector, skew int64
 	}
 }
 
-// checkAuthentic confirms that an invalid vector's value is exactly its
-// recorded seal, and that the spec parser agrees about its plaintext.
+// checkAuthentic confirms that an invalid vector's value, or its cookies'
+// values joined, is exactly its recorded seal, and that the spec parser
+// agrees about its plaintext.
 func checkAuthentic(t *testing.T, reason Reason, v invalidVector) {
 	in := v.Sealed
 	secret, err := base64.RawURLEncoding.Strict().DecodeString(in.Key)
@@ -423,8 +291,16 @@ func checkAuthentic(t *testing.T, reason Reason, v invalidVector) {
 	aeadKey, _ := specKeys(secret)
 	keyID, nonce, plain := decodeHex(t, in.KeyID), decodeHex(t, in.Nonce), decodeHex(t, in.Plaintext)
 	version := byte(in.Version)
-	if got := specSealRaw(aeadKey, version, keyID, nonce, specAD(version, keyID, transports[in.Transport], in.Cookie), plain); got != v.Value {
-		t.Errorf("value is not the seal of its recorded inputs:\ngot  %s\nwant %s", got, v.Value)
+	header, ad := append([]byte{version}, keyID...), specAD(version, keyID, transports[in.Transport], in.Cookie)
+	if version == 3 {
+		header, ad = append(header, byte(in.Count)), specAD3(keyID, byte(in.Count), transports[in.Transport], in.Cookie)
+	}
+	value := v.Value
+	if v.Cookies != nil {
+		value = specJoinValues(v.Cookies)
+	}
+	if got := specSealHeader(aeadKey, header, nonce, ad, plain); got != value {
+		t.Errorf("value is not the seal of its recorded inputs:\ngot  %s\nwant %s", got, value)
 	}
 	_, ok := specParse(plain, version)
 	switch reason {

@@ -36,10 +36,29 @@ type validVector struct {
 		JSON string `json:"json"`
 	} `json:"flashes"`
 	Value string `json:"value"`
+	// Cookies, if given, are the cookies Value is split over.
+	Cookies []struct {
+		Name  string `json:"name"`
+		Value string `json:"value"`
+	} `json:"cookies"`
+}
+
+// arg is v as inspect's argument: its value, or a Cookie line that
+// carries its cookies.
+func (v *validVector) arg() string {
+	if v.Cookies == nil {
+		return v.Value
+	}
+	pairs := make([]string, len(v.Cookies))
+	for i, c := range v.Cookies {
+		pairs[i] = c.Name + "=" + c.Value
+	}
+	return "Cookie: " + strings.Join(pairs, "; ")
 }
 
 // TestInspectValidVectors checks every field of inspect -json against the
-// valid test vectors, which FORMAT.md's examples are drawn from.
+// valid test vectors, which FORMAT.md's examples are drawn from; a session
+// split over several cookies is given as a Cookie line.
 func TestInspectValidVectors(t *testing.T) {
 	tried := 0
 	for _, v := range readVectors(t).Valid {
@@ -49,7 +68,7 @@ func TestInspectValidVectors(t *testing.T) {
 		tried++
 		t.Run(v.Name, func(t *testing.T) {
 			env := []string{"SESSION_KEYS=" + strings.Join(v.Keys, ",")}
-			ds, r := inspectJSON(t, env, "", "-name="+v.Cookie, "-at", time.Unix(v.Now, 0).Format(time.RFC3339), v.Value)
+			ds, r := inspectJSON(t, env, "", "-name="+v.Cookie, "-at", time.Unix(v.Now, 0).Format(time.RFC3339), v.arg())
 			wantExit(t, r, 0)
 			if len(ds) != 1 || ds[0].Contents == nil {
 				t.Fatalf("got %+v, want one object with contents", ds)
@@ -87,6 +106,7 @@ func checkVector(t *testing.T, got *cookiesession.Contents, v *validVector) {
 		{"revalidated_at", got.RevalidatedAt.IsZero(), revalidated.IsZero()},
 		{"session_id", got.SessionID, base64.RawURLEncoding.EncodeToString(id)},
 		{"persistent", got.Persistent, v.Persistent},
+		{"cookies", got.Cookies, max(len(v.Cookies), 1)},
 		{"entries", len(got.Values), len(v.Entries)},
 		{"flashes", len(got.Flashes), len(v.Flashes)},
 	} {
