@@ -131,7 +131,8 @@ type Config struct {
 
 	// MaxSize is the most bytes a session's cookies may take together,
 	// counting each cookie's name and value as MaxCookieSize does; a token
-	// is held to it too, counting Name and the token. Set and Flash refuse
+	// is held to the cookies its session would take, so that a write is
+	// refused alike for both, and is a little shorter. Set and Flash refuse
 	// with ErrTooLarge a write that would need more bytes, or more cookies
 	// than MaxCookies. Browsers send all of a site's cookies in one Cookie
 	// header, which servers and proxies cap: by default nginx answers 400 to

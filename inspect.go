@@ -36,7 +36,8 @@ type Flash struct {
 // too: Config.Name, not Config.TokenHeader), and reports what it holds,
 // for the tools of those who operate or support a service. It applies the
 // rules of FORMAT.md with a clock skew of one minute, and no lifetime or
-// idle timeout of a Manager. It does not count as a use in
+// idle timeout of a Manager; a token may be as long as a Manager with the
+// most MaxCookies accepts. It does not count as a use in
 // [KeyRing.Stats].
 //
 // Its errors are those of opening a cookie: they match [ErrInvalid], and
@@ -73,11 +74,11 @@ func (r *KeyRing) InspectChunks(name string, values []string, now time.Time) (*C
 		}
 		cookies = count
 	}
-	limit := cookies * MaxCookieSize
-	k, err := r.unseal(&p, name, value, t, cookies, limit)
-	if ie := (*InvalidError)(nil); errors.As(err, &ie) && ie.Reason == ReasonAuth && cookies == 1 {
-		// Not a cookie of that name; perhaps a token.
-		if hk, herr := r.unseal(&p, name, value, viaHeader, 1, limit); herr == nil {
+	k, err := r.unseal(&p, name, value, t, cookies, cookies*MaxCookieSize)
+	if ie := (*InvalidError)(nil); errors.As(err, &ie) && (ie.Reason == ReasonAuth || ie.Reason == ReasonTooLong) && cookies == 1 {
+		// Not a cookie of that name; perhaps a token, which may be as long
+		// as the most cookies a Manager splits a session over.
+		if hk, herr := r.unseal(&p, name, value, viaHeader, 1, maxChunks*MaxCookieSize); herr == nil {
 			k, err, t = hk, nil, viaHeader
 		}
 	}

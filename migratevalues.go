@@ -26,7 +26,7 @@ func (s *Session) fill(values []legacyValue) (dropped []string) {
 			dropped = append(dropped, s.fillFlashes(lv, kind)...)
 			continue
 		}
-		v, err := marshal(lv.key, lv.value)
+		v, err := marshalLegacy(lv.key, lv.value)
 		if err == nil {
 			err = s.put(lv.key, v)
 		}
@@ -63,9 +63,28 @@ func (s *Session) fillFlashes(lv legacyValue, kind string) (dropped []string) {
 	return dropped
 }
 
+// errMarshalPanic is the error of a legacy value whose MarshalJSON
+// panicked.
+var errMarshalPanic = errors.New("its MarshalJSON panicked")
+
+// marshalLegacy is marshal for a value decoded from a legacy cookie. The
+// value's MarshalJSON was written for the values the program makes, not
+// for whatever the old one saved: a panic in it drops the value, as a
+// panic in its gob decoding does.
+func marshalLegacy(key string, value any) (v []byte, err error) {
+	defer func() {
+		if recover() != nil {
+			v, err = nil, errMarshalPanic
+		}
+	}()
+	return marshal(key, value)
+}
+
 // legacyReason says why a value was not carried, without the value.
 func legacyReason(err error) string {
 	switch {
+	case errors.Is(err, errMarshalPanic):
+		return err.Error()
 	case errors.Is(err, ErrTooLarge):
 		return "does not fit in the cookie"
 	case errors.Is(err, ErrKey):
