@@ -139,7 +139,10 @@ type Config struct {
 	// a header line over 8 KB and Node.js to request headers over 16 KB.
 	// Default 6144, which leaves 2 KB of nginx's line to the site's other
 	// cookies; raise it only as far as every proxy in front of the service
-	// allows. With MaxCookies 1 it can only lower one cookie's limit.
+	// allows. With MaxCookies 1 it can only lower one cookie's limit. A
+	// session larger than MaxSize, written before it was lowered, does not
+	// open: the request gets a new session, and OnInvalid an error with
+	// ReasonTooLong.
 	MaxSize int
 
 	// Lifetime is the absolute lifetime of a session, from its creation or

@@ -109,6 +109,12 @@ func (s *Session) load(now time.Time) error {
 	}
 	for i, v := range candidates {
 		k, cookies, err := s.open(&p, v, chunks, now)
+		if err == nil && !s.m.fits(p.plainLen()) {
+			// Written before MaxSize or MaxCookies was lowered: a session
+			// this Manager could not write again (to renew, re-seal or
+			// record a check) does not open.
+			err = invalid(ReasonTooLong)
+		}
 		if err != nil {
 			firstErr = cmp.Or(firstErr, err)
 			continue
