@@ -13,8 +13,10 @@ import (
 // one.
 const MaxCookieSize = 4096
 
-// ErrTooLarge is matched by errors for writes that would make the cookie
-// larger than [MaxCookieSize]. The session or value is left as it was.
+// ErrTooLarge is matched by errors for writes that would make a cookie
+// larger than [MaxCookieSize], or a session larger than its Manager allows
+// ([Config.MaxCookies], [Config.MaxSize]). The session or value is left as
+// it was.
 var ErrTooLarge = errors.New("cookiesession: cookie too large")
 
 // SizeError reports a session, cookie or token that would exceed its
