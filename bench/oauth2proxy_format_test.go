@@ -19,7 +19,8 @@ import (
 )
 
 // TestOAuth2ProxyCookie opens oauth2-proxy's session cookies by hand, as
-// the README describes them, without oauth2-proxy's code: the value is
+// the README describes them, with none of oauth2-proxy's code but its
+// SessionState type, for the MessagePack keys: the value is
 // split over _oauth2_proxy_0, _oauth2_proxy_1, ... when it does not fit in
 // one cookie, and joined it reads "data|timestamp|signature", where
 //
@@ -50,6 +51,12 @@ func TestOAuth2ProxyCookie(t *testing.T) {
 				}
 				if c.Name != want {
 					t.Fatalf("cookie %d: got name %q, want %q", i, c.Name, want)
+				}
+				// Every chunk but the last fills a Set-Cookie line of 4,000
+				// bytes, of which the name and the default attributes
+				// take 58.
+				if i < len(cookies)-1 && len(c.Value) != 3942 {
+					t.Errorf("cookie %s: got %d bytes of value, want 3942", c.Name, len(c.Value))
 				}
 				joined.WriteString(c.Value)
 			}

@@ -29,8 +29,8 @@ func (t *tokenSession) size() int {
 }
 
 // tokenPayload is a payload under the name benchmarks give it: small is a
-// user in a few groups (an ID token of about 1.1 KB), groups a user with
-// 150 group claims (about 5.5 KB).
+// user in two groups (an ID token of about 1.1 KB), groups a user in 150
+// (about 5.5 KB).
 type tokenPayload struct {
 	name    string
 	session tokenSession
