@@ -45,12 +45,16 @@ func (s *Session) revalidationDue(now time.Time) bool {
 // Destroy does; the panic goes no further.
 func (s *Session) check(now time.Time) (v verdict) {
 	c := s.copyForCheck()
+	returned := false
 	defer func() {
-		if p := recover(); p != nil {
-			v = s.fail(now, &PanicError{Value: p, Stack: debug.Stack()})
+		// Judged by whether the hook returned, not by what recover gives:
+		// with GODEBUG=panicnil=1, panic(nil) recovers as nil.
+		if !returned {
+			v = s.fail(now, &PanicError{Value: recover(), Stack: debug.Stack()})
 		}
 	}()
 	err := s.m.cfg.Revalidate(s.req, c)
+	returned = true
 	switch {
 	case errors.Is(err, ErrRevalidateLater):
 		s.m.stats.deferred.Add(1)

@@ -8,6 +8,8 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"testing"
 
 	"github.com/cookiesession/cookiesession"
@@ -148,5 +150,37 @@ func TestPanicErrorUnwrap(t *testing.T) {
 	var pe *cookiesession.PanicError
 	if len(calls) != 1 || !errors.As(calls[0], &pe) || !errors.Is(calls[0], errRevoked) {
 		t.Errorf("OnInvalid: got %v, want one *PanicError wrapping %v", calls, errRevoked)
+	}
+}
+
+// TestRevalidatePanicNil checks a hook that panics with nil, in a test
+// binary of its own run with GODEBUG=panicnil=1 too, where recover gives
+// nil: the panic still ends the session as a failed check.
+func TestRevalidatePanicNil(t *testing.T) {
+	if os.Getenv("COOKIESESSION_PANICNIL_CHILD") == "" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestRevalidatePanicNil$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "GODEBUG=panicnil=1", "COOKIESESSION_PANICNIL_CHILD=1")
+		if out, err := cmd.CombinedOutput(); err != nil || !bytes.Contains(out, []byte("PASS")) {
+			t.Errorf("with GODEBUG=panicnil=1: %v\n%s", err, out)
+		}
+	}
+	var hook hookLog
+	m := mustNew(t, freshRing(t), cookiesession.Config{
+		Revalidate: func(*http.Request, *cookiesession.Session) error { panic(nil) },
+		OnInvalid:  hook.record,
+	})
+	req := httptest.NewRequest("GET", "https://example.com/", nil)
+	req.AddCookie(&http.Cookie{Name: "__Host-session", Value: mint(t, m)})
+	if s := m.Load(req); userOf(s) != "" || !s.IsNew() {
+		t.Errorf("GODEBUG %q: got user %q, new %v; want an empty new session", os.Getenv("GODEBUG"), userOf(s), s.IsNew())
+	}
+	calls := hook.calls()
+	checkReasons(t, calls, cookiesession.ReasonRevalidation)
+	var pe *cookiesession.PanicError
+	if len(calls) == 1 && !errors.As(calls[0], &pe) {
+		t.Errorf("GODEBUG %q: OnInvalid got %v, want a *PanicError", os.Getenv("GODEBUG"), calls[0])
+	}
+	if st := m.Stats().Revalidation; st.Failed != 1 || st.Passed != 0 {
+		t.Errorf("GODEBUG %q: Stats %+v, want 1 failed and none passed", os.Getenv("GODEBUG"), st)
 	}
 }
