@@ -24,6 +24,12 @@ type vectorFile struct {
 			Cookie string   `json:"cookie"`
 			Now    int64    `json:"now"`
 			Value  string   `json:"value"`
+			// Cookies, if given, are the cookies of a request that
+			// carries chunks, in order.
+			Cookies []struct {
+				Name  string `json:"name"`
+				Value string `json:"value"`
+			} `json:"cookies"`
 		} `json:"vectors"`
 	} `json:"invalid"`
 }
