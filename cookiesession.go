@@ -39,11 +39,11 @@
 // With [Config.MaxCookies] above one, a session that outgrows one cookie
 // is sealed once and split over the cookie called Name and chunk cookies
 // Name.1, Name.2 and so on. The number of cookies is sealed and
-// authenticated: chunks that are missing, duplicated or mixed from
-// different writes open as nothing. [Config.MaxSize] bounds the cookies
-// together, so that the request's Cookie header stays within what servers
-// and proxies accept. A session that fits one cookie is written as it is
-// without chunking.
+// authenticated: chunks that are missing, carried twice with different
+// values or mixed from different writes open as nothing. [Config.MaxSize]
+// bounds the cookies together, so that the request's Cookie header stays
+// within what servers and proxies accept. A session that fits one cookie is
+// written as it is without chunking.
 //
 // A stateless cookie cannot be revoked by the server alone: until it
 // expires, a copied cookie is as good as the original. Keep lifetimes short,
@@ -122,11 +122,13 @@ type Config struct {
 	// grows past one cookie's limit, MaxCookieSize, is sealed once and split
 	// over the cookie called Name and chunk cookies called Name.1, Name.2
 	// and so on, up to MaxCookies in all, each within that limit and with
-	// the same attributes. A request whose chunks are missing, duplicated or
-	// from different writes gets a new, empty session, and OnInvalid an
-	// error with ReasonChunks or ReasonAuth. A write that shrinks the
-	// session deletes the chunks it no longer uses, and Destroy every chunk
-	// the request carried. At most 255. Default 1: a session is one cookie.
+	// the same attributes. A request whose chunks are missing, carried twice
+	// with different values or from different writes gets a new, empty
+	// session, and OnInvalid an error with ReasonChunks or ReasonAuth;
+	// chunks past the session's count are not read. A write that shrinks
+	// the session deletes the chunks it no longer uses, and Destroy every
+	// chunk the request carried. At most 255. Default 1: a session is one
+	// cookie.
 	MaxCookies int
 
 	// MaxSize is the most bytes a session's cookies may take together,

@@ -208,3 +208,53 @@ func TestInspectChunksPastTheCount(t *testing.T) {
 		t.Errorf("the first of two chunks alone: got %v, want ReasonChunks", err)
 	}
 }
+
+// TestChunksThatDoNotEndASession checks the chunk rules from the side of
+// what does not end a session: the same chunk carried twice with the same
+// value, and chunks past the session's count, left from a larger write,
+// which are not read. The response to a request that uses the session
+// deletes those past the count; a request that does not use it reads and
+// deletes nothing. (What ends a session is TestChunkedHostile's.)
+func TestChunksThatDoNotEndASession(t *testing.T) {
+	hook := &hookLog{}
+	m := chunked(t, hook)
+	h := blobApp(m)
+	untouched := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "x") }))
+	const name = "__Host-session"
+	one, two, three := mintChunks(t, h, 100), mintChunks(t, h, 5000), mintChunks(t, h, 8000)
+	pair := func(set map[string]string, n string) string { return n + "=" + set[n] }
+	for _, tc := range []struct {
+		what    string
+		cookies []string
+		blob    int
+		deleted []string
+	}{
+		{"one cookie, chunks 1 and 2 of a larger write", []string{pair(one, name), pair(three, name+".1"), pair(three, name+".2")}, 100, []string{name + ".1", name + ".2"}},
+		{"two cookies, chunk 2 of a larger write", []string{pair(two, name), pair(two, name+".1"), pair(three, name+".2")}, 5000, []string{name + ".2"}},
+		{"chunk 1 twice with the same value", []string{pair(two, name), pair(two, name+".1"), pair(two, name+".1")}, 5000, nil},
+	} {
+		t.Run(tc.what, func(t *testing.T) {
+			hook.reset()
+			resp := serve(h, strings.Join(tc.cookies, "; "))
+			if body := readBody(t, resp); !strings.HasPrefix(body, fmt.Sprint(tc.blob, " ")) {
+				t.Errorf("read %q, want the blob of %d bytes", body, tc.blob)
+			}
+			var deleted []string
+			for _, c := range setCookies(t, resp) {
+				if c.MaxAge >= 0 {
+					t.Errorf("set %s, want only deletions", c.Name)
+				}
+				deleted = append(deleted, c.Name)
+			}
+			if !slices.Equal(deleted, tc.deleted) {
+				t.Errorf("deleted %v, want %v", deleted, tc.deleted)
+			}
+			if calls := hook.calls(); len(calls) > 0 {
+				t.Errorf("OnInvalid: got %v, want no call", calls)
+			}
+			if lines := serve(untouched, strings.Join(tc.cookies, "; ")).Header.Values("Set-Cookie"); len(lines) > 0 {
+				t.Errorf("a request that does not use the session: Set-Cookie %q, want none", lines)
+			}
+		})
+	}
+}
