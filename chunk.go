@@ -40,8 +40,8 @@ func chunkNames(name string, n int) []string {
 // their size: the length of their names and values together. A session
 // that fits in one cookie takes one, in format v2; a larger one, if the
 // Manager allows several cookies, is sealed in v3 and its text fills each
-// cookie up to MaxCookieSize before the next. When more cookies than
-// m.cfg.MaxCookies would be needed, cookies is one more than that.
+// cookie up to MaxCookieSize before the next, past m.cfg.MaxCookies if it
+// needs more, so that a refusal reports the size it would have had.
 func (m *Manager) layout(n int) (cookies, size int) {
 	size = len(m.cfg.Name) + encodedLen(n)
 	if size <= MaxCookieSize || len(m.chunkNames) == 1 {
@@ -49,13 +49,18 @@ func (m *Manager) layout(n int) (cookies, size int) {
 	}
 	text := b64.EncodedLen(sealedMin + 1 + n)
 	size = text
-	for i, name := range m.chunkNames {
-		size += len(name)
-		if text -= MaxCookieSize - len(name); text <= 0 {
+	for i := 0; ; i++ {
+		var name int
+		if i < len(m.chunkNames) {
+			name = len(m.chunkNames[i])
+		} else { // Name.i past MaxCookies; Config.check keeps Name under half a cookie
+			name = len(m.cfg.Name) + 1 + len(strconv.Itoa(i))
+		}
+		size += name
+		if text -= MaxCookieSize - name; text <= 0 {
 			return i + 1, size
 		}
 	}
-	return len(m.chunkNames) + 1, size
 }
 
 // fits reports whether a session of n plaintext bytes fits in the cookies

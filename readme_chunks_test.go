@@ -258,3 +258,53 @@ func TestChunksThatDoNotEndASession(t *testing.T) {
 		})
 	}
 }
+
+// TestSizeErrorFigures checks SizeError's fields for a Manager's refusal,
+// by Set and by Flash alike: Size is the bytes the session's cookies would
+// have taken, names and values: for a Manager of one cookie, that cookie,
+// by the README's formula; for one that splits sessions, what Session.Size
+// gives after the same write under a Manager that allows more cookies.
+// Limit is MaxSize or MaxCookies × MaxCookieSize, whichever is less.
+func TestSizeErrorFigures(t *testing.T) {
+	roomy := mustNew(t, freshRing(t), cookiesession.Config{MaxCookies: 8, MaxSize: 8 * cookiesession.MaxCookieSize})
+	for _, tc := range []struct {
+		name  string
+		cfg   cookiesession.Config
+		limit int
+	}{
+		{"one cookie", cookiesession.Config{}, 4096},
+		{"one cookie, MaxSize 3000", cookiesession.Config{MaxSize: 3000}, 3000},
+		{"three cookies, default MaxSize", cookiesession.Config{MaxCookies: 3}, 6144},
+		{"three cookies, MaxSize 9000", cookiesession.Config{MaxCookies: 3, MaxSize: 9000}, 9000},
+		{"two cookies, MaxSize 10000, a write that needs three", cookiesession.Config{MaxCookies: 2, MaxSize: 10000}, 8192},
+	} {
+		for _, key := range []string{"blob", "flash"} {
+			t.Run(tc.name+", "+key, func(t *testing.T) {
+				write := func(s *cookiesession.Session) error {
+					big := strings.Repeat("b", tc.limit)
+					if key == "flash" {
+						return errors.Join(s.Set("user", "alice"), s.Flash(key, big))
+					}
+					return errors.Join(s.Set("user", "alice"), s.Set(key, big))
+				}
+				r := roomy.Load(bareRequest())
+				if err := write(r); err != nil {
+					t.Fatalf("under a Manager with room: %v", err)
+				}
+				want := r.Size()
+				if tc.cfg.MaxCookies <= 1 {
+					entries := (3 + 4 + 7) + (3 + len(key) + tc.limit + 2)
+					want = len("__Host-session") + (4*(45+45+entries)+2)/3
+				}
+				err := write(mustNew(t, freshRing(t), tc.cfg).Load(bareRequest()))
+				var se *cookiesession.SizeError
+				if !errors.As(err, &se) || !errors.Is(err, cookiesession.ErrTooLarge) {
+					t.Fatalf("got %v, want a *SizeError matching ErrTooLarge", err)
+				}
+				if se.Size != want || se.Limit != tc.limit || len(se.Largest) == 0 || !strings.HasPrefix(se.Largest[0], key+" ") {
+					t.Errorf("SizeError: got Size %d, Limit %d, Largest %q; want %d, %d, %s first", se.Size, se.Limit, se.Largest, want, tc.limit, key)
+				}
+			})
+		}
+	}
+}
