@@ -138,17 +138,16 @@ type Config struct {
 	// with ErrTooLarge a write that would need more bytes, or more cookies
 	// than MaxCookies. Browsers send all of a site's cookies in one Cookie
 	// header, which servers and proxies cap: by default nginx answers 400 to
-	// a header line over 8 KB and Node.js to request headers over 16 KB.
-	// Default 6144, which leaves 2 KB of nginx's line to the site's other
-	// cookies; raise it only as far as every proxy in front of the service
-	// allows. Responses are capped too: nginx holds a response's headers in
-	// proxy_buffer_size, 4 KB by default, and answers 502 to a session over
-	// about 3.8 KB, one cookie or several, unless it is raised (to 16k, with
-	// proxy_buffers 4 16k). With MaxCookies 1 it can only lower one
-	// cookie's limit. A
-	// session larger than MaxSize, written before it was lowered, does not
-	// open: the request gets a new session, and OnInvalid an error with
-	// ReasonTooLong.
+	// a header line over 8 KB, and Node.js 431 to request headers over
+	// 16 KB. Default 6144, which leaves 2 KB of nginx's line to the site's
+	// other cookies; raise it only as far as every proxy in front of the
+	// service allows. Responses are capped too: nginx holds a response's
+	// headers in proxy_buffer_size, 4 KB by default, and answers 502 to a
+	// session over about 3.8 KB, one cookie or several, unless it is raised
+	// (to 16k, with proxy_buffers 4 16k). With MaxCookies 1 it can only
+	// lower one cookie's limit. A session larger than MaxSize, written
+	// before it was lowered, does not open: the request gets a new session,
+	// and OnInvalid an error with ReasonTooLong.
 	MaxSize int
 
 	// Lifetime is the absolute lifetime of a session, from its creation or
